@@ -1,0 +1,113 @@
+"""Sentence-aligned chunks that fit the embedder, each with exact character offsets into the body."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ingest.article import Article
+from ingest.sentences import sentence_spans
+
+# Word-piece counts for a batch of texts (special tokens not included).
+TokenCounter = Callable[[Sequence[str]], list[int]]
+# Character offsets of the word pieces of one text, for cutting a sentence longer than a chunk.
+TokenOffsets = Callable[[str], list[tuple[int, int]]]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """``text == body[start:end]`` of article ``article_id``; ``tokens`` counts its word pieces."""
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    tokens: int
+
+    @property
+    def id(self) -> str:
+        """Deterministic: the same article text always yields the same ids, so re-indexing is an upsert."""
+        key = f"{self.article_id}\x1f{self.start}\x1f{self.end}\x1f{self.text}"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def chunk_article(
+    article: Article,
+    *,
+    max_tokens: int,
+    overlap_sentences: int,
+    count_tokens: TokenCounter,
+    token_offsets: TokenOffsets,
+) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most ``max_tokens`` word pieces, repeating
+    ``overlap_sentences`` sentences between neighbours; a longer sentence is cut at word starts."""
+    body = article.body
+    pieces = _fit_pieces(body, sentence_spans(body), max_tokens, count_tokens, token_offsets)
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(pieces):
+        last, total = first, pieces[first][2]
+        while last + 1 < len(pieces) and total + pieces[last + 1][2] <= max_tokens:
+            last += 1
+            total += pieces[last][2]
+        start, end = pieces[first][0], pieces[last][1]
+        chunks.append(Chunk(article.id, len(chunks), start, end, body[start:end], total))
+        if last + 1 >= len(pieces):
+            break
+        first = _next_first(pieces, first, last, overlap_sentences, max_tokens)
+    return chunks
+
+
+def _next_first(pieces: list[tuple[int, int, int]], first: int, last: int, overlap: int, max_tokens: int) -> int:
+    """Where the next chunk starts: up to ``overlap`` pieces back, using at most half the budget."""
+    nxt = last + 1
+    used = 0
+    while overlap > 0 and nxt - 1 > first and used + pieces[nxt - 1][2] <= max_tokens // 2:
+        nxt -= 1
+        used += pieces[nxt][2]
+        overlap -= 1
+    return nxt
+
+
+def _fit_pieces(
+    body: str,
+    spans: list[tuple[int, int]],
+    max_tokens: int,
+    count_tokens: TokenCounter,
+    token_offsets: TokenOffsets,
+) -> list[tuple[int, int, int]]:
+    """Sentences as ``(start, end, tokens)``, the ones over ``max_tokens`` cut into fitting parts."""
+    counts = count_tokens([body[s:e] for s, e in spans]) if spans else []
+    pieces: list[tuple[int, int, int]] = []
+    for (start, end), tokens in zip(spans, counts, strict=True):
+        if tokens <= max_tokens:
+            pieces.append((start, end, tokens))
+        else:
+            pieces.extend(_cut_long(body, start, end, max_tokens, token_offsets))
+    return pieces
+
+
+def _cut_long(
+    body: str, start: int, end: int, max_tokens: int, token_offsets: TokenOffsets
+) -> list[tuple[int, int, int]]:
+    """Cut one long sentence at word starts into parts of at most ``max_tokens`` word pieces."""
+    offsets = [(start + s, start + e) for s, e in token_offsets(body[start:end])]
+    parts: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(offsets):
+        j = min(i + max_tokens, len(offsets))
+        if j < len(offsets):
+            cut = j
+            while cut > i + 1 and not _starts_word(body, offsets[cut][0]):
+                cut -= 1
+            j = cut if cut > i + 1 else j
+        part_start, part_end = offsets[i][0], offsets[j - 1][1]
+        parts.append((part_start, part_end, j - i))
+        i = j
+    return parts
+
+
+def _starts_word(body: str, position: int) -> bool:
+    return position == 0 or not (body[position - 1].isalnum() and body[position].isalnum())

@@ -1,0 +1,208 @@
+"""Turn files and datasets into `Article` records; anything unreadable becomes a `Skip`, never an exception."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ingest.article import Article, Skip
+from ingest.dates import to_iso
+from ingest.html import parse_html
+from ingest.text import parse_markdown, parse_text
+
+TEXT_SUFFIXES = {".txt", ".text"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+
+# Field names used by common news datasets (NewsAPI, MultiHop-RAG, CC-News, ...), in order of preference.
+TITLE_KEYS = ("title", "headline", "name")
+BODY_KEYS = ("body", "text", "content", "article", "maintext", "description")
+URL_KEYS = ("url", "link", "href")
+SOURCE_KEYS = ("source", "outlet", "publisher", "site_name", "sitename", "domain")
+AUTHOR_KEYS = ("author", "authors", "byline", "creator")
+DATE_KEYS = ("published_at", "publishedAt", "published", "date", "pubDate", "date_publish", "datetime")
+ID_KEYS = ("doc_id", "id", "article_id", "uuid", "guid")
+LIST_KEYS = ("articles", "data", "items", "records", "results", "documents")
+
+
+def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skip]:
+    """Expand folders (recursively, hidden entries left out) into files, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts) or not child.is_file():
+                    continue
+                if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    yield child
+                else:
+                    yield Skip(str(child), f"unsupported file type {child.suffix or '(none)'!r}")
+        elif path.is_file():
+            yield path
+        else:
+            yield Skip(str(path), "no such file or folder")
+
+
+def load_paths(paths: Iterable[Path], max_file_bytes: int) -> Iterator[Article | Skip]:
+    """Every article found under ``paths``; unreadable inputs come out as `Skip` and the rest goes on."""
+    for item in iter_input_files(paths):
+        if isinstance(item, Skip):
+            yield item
+        else:
+            yield from load_file(item, max_file_bytes)
+
+
+def load_file(path: Path, max_file_bytes: int) -> Iterator[Article | Skip]:
+    """The articles of one file, chosen by its extension."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_file_bytes:
+            yield Skip(name, f"file is {size:,} bytes, over the {max_file_bytes:,}-byte limit (QA_MAX_FILE_BYTES)")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Skip(name, f"cannot read: {exc.strerror or exc}")
+        return
+    text = decode(data)
+    if isinstance(text, str) and not text.strip():
+        yield Skip(name, "empty file")
+        return
+    if text is None:
+        yield Skip(name, "binary or undecodable content")
+        return
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        yield from _records_from_jsonl(text, name)
+    elif suffix in JSON_SUFFIXES:
+        yield from _records_from_json(text, name)
+    else:
+        yield _article_from_document(text, suffix, name)
+
+
+def decode(data: bytes) -> str | None:
+    """UTF-8 first, then the encoding `charset_normalizer` detects; None for binary data."""
+    if b"\x00" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    text = str(best)
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:4096])
+    return text if printable >= 0.95 * min(len(text), 4096) else None
+
+
+def _article_from_document(text: str, suffix: str, name: str) -> Article | Skip:
+    if suffix in HTML_SUFFIXES:
+        fields = parse_html(text)
+    elif suffix in MARKDOWN_SUFFIXES:
+        fields = parse_markdown(text)
+    else:
+        fields = parse_text(text)
+    if fields is None or not fields.get("body", "").strip():
+        return Skip(name, "no article text found")
+    return _make_article(fields, article_id=f"file:{Path(name).resolve()}", origin=name, record="")
+
+
+def _records_from_jsonl(text: str, name: str) -> Iterator[Article | Skip]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skip(f"{name}:{number}", f"malformed JSON ({exc.msg})")
+            continue
+        yield _article_from_record(record, name, number)
+
+
+def _records_from_json(text: str, name: str) -> Iterator[Article | Skip]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield Skip(name, f"malformed JSON at line {exc.lineno} ({exc.msg})")
+        return
+    if isinstance(data, dict):
+        nested = next((data[k] for k in LIST_KEYS if isinstance(data.get(k), list)), None)
+        records = nested if nested is not None else [data]
+    elif isinstance(data, list):
+        records = data
+    else:
+        yield Skip(name, "JSON is neither an object nor a list of objects")
+        return
+    for number, record in enumerate(records, start=1):
+        yield _article_from_record(record, name, number)
+
+
+def _article_from_record(record: Any, name: str, number: int) -> Article | Skip:
+    where = f"{name}:{number}"
+    if not isinstance(record, dict):
+        return Skip(where, "record is not a JSON object")
+    body = _first_text(record, BODY_KEYS)
+    if not body.strip():
+        return Skip(where, "record has no body text (body/text/content)")
+    fields = {
+        "title": _first_text(record, TITLE_KEYS),
+        "body": body,
+        "url": _first_text(record, URL_KEYS),
+        "source": _first_text(record, SOURCE_KEYS),
+        "author": _first_text(record, AUTHOR_KEYS),
+        "published": _first_text(record, DATE_KEYS),
+    }
+    record_id = _first_text(record, ID_KEYS)
+    if record_id:
+        article_id = record_id
+    elif fields["url"]:
+        article_id = f"url:{fields['url']}"
+    else:
+        article_id = f"file:{Path(name).resolve()}#{number}"
+    return _make_article(fields, article_id=article_id, origin=name, record=str(number))
+
+
+def _first_text(record: dict, keys: tuple[str, ...]) -> str:
+    """The first non-empty value among ``keys``, flattened to text (lists joined, {"name": ...} unwrapped)."""
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, dict):
+            value = value.get("name") or value.get("title") or value.get("id")
+        if isinstance(value, list):
+            value = ", ".join(str(v.get("name", "") if isinstance(v, dict) else v) for v in value if v)
+        if value is not None and not isinstance(value, dict | list) and str(value).strip():
+            return str(value)
+    return ""
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _clean_line(value: str) -> str:
+    """Single-line metadata: whitespace folded, control characters gone."""
+    return _SPACES.sub(" ", "".join(ch for ch in value if ch.isprintable() or ch.isspace())).strip()
+
+
+def _make_article(fields: dict[str, str], *, article_id: str, origin: str, record: str) -> Article:
+    body = fields["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
+    title = _clean_line(fields.get("title", "")) or _clean_line(body[:80])
+    return Article(
+        id=article_id,
+        title=title[:500],
+        body=body,
+        source=_clean_line(fields.get("source", ""))[:200],
+        author=_clean_line(fields.get("author", ""))[:300],
+        published=to_iso(fields.get("published", "")),
+        url=_clean_line(fields.get("url", ""))[:2000],
+        origin=origin,
+        record=record,
+    )

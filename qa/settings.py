@@ -1,0 +1,67 @@
+"""All configuration in one place, read once from the environment (prefix ``QA_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; each field can be set as ``QA_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=None, extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(Path(".qa"), description="Index, manifest and caches.")
+    collection: str = Field("news", min_length=3, description="Chroma collection name (3+ characters).")
+    chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of embedded.")
+    chroma_token: str | None = Field(None, description="Token sent to the Chroma server.")
+    corpus_dir: Path = Field(Path("corpus"), description="Articles indexed by `make run` / the app when empty.")
+
+    # Embedding
+    embed_backend: str = Field("torch", description="Embedding backend: torch or onnx.")
+    embed_batch_size: int = Field(64, ge=1)
+    write_batch_articles: int = Field(32, ge=1, description="Articles embedded and written per step.")
+    embed_threads: int = Field(0, ge=0, description="CPU threads for embedding (0: all cores).")
+
+    # Chunking
+    chunk_tokens: int = Field(200, ge=32, le=254, description="Word pieces per chunk, title prefix included.")
+    chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Whole sentences repeated between chunks.")
+    title_prefix_tokens: int = Field(32, ge=0, le=64, description="Word pieces of the title prefixed for embedding.")
+
+    # Loading
+    max_file_bytes: int = Field(50_000_000, ge=1, description="Larger files are skipped.")
+
+    # Retrieval and answering
+    top_k: int = Field(10, ge=1, le=100, description="Passages returned per question.")
+    candidates: int = Field(100, ge=10, description="Candidates fetched from each retriever before fusion.")
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense scores in the blend.")
+    per_article_cap: int = Field(2, ge=1, description="Max passages per article in the first pass.")
+    outlet_boost: float = Field(0.25, ge=0.0)
+    answer_sentences: int = Field(3, ge=1, le=10)
+    abstain_threshold: float = Field(0.35, description="Evidence score under which the assistant abstains.")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
+
+    # Web chat
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = Field(None, description="user:password to require a login.")
+    concurrency: int = Field(4, ge=1, description="Questions answered at once by the chat.")
+    max_queue: int = Field(64, ge=1, description="Questions waiting before new ones are refused.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.data_dir / "bm25" / self.collection
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

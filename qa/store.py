@@ -1,0 +1,326 @@
+"""The Chroma store: chunk vectors, the article manifest and the corpus version. The only module that imports chromadb.
+
+Two collections per corpus: ``<name>`` holds one record per chunk (vector, text, article metadata);
+``<name>-articles`` holds one record per article (content hash, state, chunk ids) plus two reserved
+records, the index configuration and the corpus version. Keeping the manifest in Chroma makes
+embedded and server mode behave the same: every client sharing a server shares one manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from qa.errors import IndexMismatchError, StoreError  # noqa: E402
+from qa.passage import Passage  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+CONFIG_ID = "__index_config__"
+VERSION_ID = "__corpus_version__"
+RESERVED_IDS = (CONFIG_ID, VERSION_ID)
+_PAGE = 5000
+_NO_VECTOR = [0.0]  # manifest records carry no meaning in their vector
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """What the store knows of one article: its content hash, chunk ids and whether they are all written."""
+
+    article_id: str
+    content_hash: str
+    state: str  # "pending" while its chunks are being written, "done" after
+    chunk_ids: tuple[str, ...]
+    origin: str
+    source: str = ""
+    published: str = ""
+    stale_ids: tuple[str, ...] = ()  # ids of an older version to remove if a write is interrupted
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk ready to be written: its vector, text and metadata."""
+
+    id: str
+    text: str
+    embedding: Sequence[float]
+    metadata: dict[str, Any]
+
+
+def _map_errors(action: str):
+    """Turn chromadb / network exceptions into one plain `StoreError` sentence."""
+
+    class _Mapper:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, exc_type, exc, tb):
+            if exc is None or isinstance(exc, StoreError | IndexMismatchError | KeyboardInterrupt):
+                return False
+            raise StoreError(f"Chroma store failed while {action}: {_one_line(exc)}") from exc
+
+    return _Mapper()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+class Store:
+    """One corpus in Chroma (embedded under the data dir, or on a server)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.location = settings.chroma_url or str(settings.chroma_dir.resolve())
+        self._client = _open_client(settings)
+        with _map_errors("opening the collections"):
+            self._chunks = self._client.get_or_create_collection(
+                settings.collection,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine", "ef_search": 200}},
+            )
+            self._articles = self._client.get_or_create_collection(
+                f"{settings.collection}-articles", embedding_function=None
+            )
+
+    # ---- index configuration and version ----------------------------------------------------
+
+    def check_config(self, config: dict[str, Any], *, adopt: bool) -> None:
+        """Refuse an index built with another model/backend/chunking; record ``config`` when ``adopt``."""
+        with _map_errors("reading the index configuration"):
+            found = self._articles.get(ids=[CONFIG_ID], include=["metadatas"])
+        stored = json.loads(found["metadatas"][0]["config"]) if found["ids"] else None
+        if stored is not None and stored != config and self.chunk_count() > 0:
+            differences = ", ".join(
+                f"{key}: index has {stored.get(key)!r}, settings say {config.get(key)!r}"
+                for key in sorted(set(stored) | set(config))
+                if stored.get(key) != config.get(key)
+            )
+            raise IndexMismatchError(
+                f"The index in {self.location} was built differently ({differences}). "
+                "Run `qa ingest --rebuild ...` to rebuild it, or change the settings back."
+            )
+        if adopt and stored != config:
+            with _map_errors("writing the index configuration"):
+                self._articles.upsert(
+                    ids=[CONFIG_ID], embeddings=[_NO_VECTOR], metadatas=[{"config": json.dumps(config)}]
+                )
+
+    def version(self) -> int:
+        """The corpus version; bumped by every ingest that changes anything."""
+        with _map_errors("reading the corpus version"):
+            found = self._articles.get(ids=[VERSION_ID], include=["metadatas"])
+        return int(found["metadatas"][0]["version"]) if found["ids"] else 0
+
+    def bump_version(self) -> int:
+        version = self.version() + 1
+        with _map_errors("writing the corpus version"):
+            self._articles.upsert(ids=[VERSION_ID], embeddings=[_NO_VECTOR], metadatas=[{"version": version}])
+        return version
+
+    # ---- manifest -------------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        """Every article the store knows, by id."""
+        entries: dict[str, ManifestEntry] = {}
+        with _map_errors("reading the manifest"):
+            for ids, metadatas in self._pages(self._articles, ["metadatas"]):
+                for article_id, meta in zip(ids, metadatas, strict=True):
+                    if article_id not in RESERVED_IDS:
+                        entries[article_id] = _entry_from_metadata(article_id, meta)
+        return entries
+
+    def mark(self, entries: Sequence[ManifestEntry]) -> None:
+        """Write manifest entries (state pending or done) in one call."""
+        if not entries:
+            return
+        with _map_errors("writing the manifest"):
+            for batch in _batched(list(entries), _PAGE):
+                self._articles.upsert(
+                    ids=[e.article_id for e in batch],
+                    embeddings=[_NO_VECTOR] * len(batch),
+                    metadatas=[_entry_metadata(e) for e in batch],
+                )
+
+    def forget(self, article_ids: Sequence[str]) -> None:
+        """Remove manifest entries (after their chunks are gone)."""
+        with _map_errors("writing the manifest"):
+            for batch in _batched(list(article_ids), _PAGE):
+                self._articles.delete(ids=batch)
+
+    # ---- chunks ---------------------------------------------------------------------------------
+
+    def upsert_chunks(self, records: Sequence[ChunkRecord]) -> None:
+        with _map_errors("writing chunks"):
+            for batch in _batched(list(records), self._max_batch()):
+                self._chunks.upsert(
+                    ids=[r.id for r in batch],
+                    embeddings=[list(r.embedding) for r in batch],
+                    documents=[r.text for r in batch],
+                    metadatas=[r.metadata for r in batch],
+                )
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        with _map_errors("deleting chunks"):
+            for batch in _batched(list(chunk_ids), _PAGE):
+                self._chunks.delete(ids=batch)
+
+    def chunk_count(self) -> int:
+        with _map_errors("counting chunks"):
+            return self._chunks.count()
+
+    def chunk_ids(self) -> set[str]:
+        with _map_errors("listing chunks"):
+            return {i for ids, _ in self._pages(self._chunks, []) for i in ids}
+
+    def iter_passages(self) -> Iterator[Passage]:
+        """Every chunk as a `Passage` (for building the BM25 side and statistics)."""
+        with _map_errors("reading chunks"):
+            for ids, (documents, metadatas) in self._pages(self._chunks, ["documents", "metadatas"]):
+                for chunk_id, text, meta in zip(ids, documents, metadatas, strict=True):
+                    yield passage_from_record(chunk_id, text, meta, 0.0)
+
+    def get_passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
+        with _map_errors("reading chunks"):
+            found = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        return {
+            i: passage_from_record(i, d, m, 0.0)
+            for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        }
+
+    def query(self, embedding: Sequence[float], n: int, where: dict | None = None) -> list[Passage]:
+        """Nearest chunks to ``embedding``; ``score`` is the cosine similarity."""
+        count = self.chunk_count()
+        if count == 0:
+            return []
+        with _map_errors("searching"):
+            found = self._chunks.query(
+                query_embeddings=[list(embedding)],
+                n_results=min(n, count),
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
+        return [
+            passage_from_record(i, d, m, 1.0 - dist)
+            for i, d, m, dist in zip(
+                found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+            )
+        ]
+
+    def reset(self) -> None:
+        """Drop both collections (``--rebuild``) and create them again, empty."""
+        with _map_errors("dropping the collections"):
+            for name in (self.settings.collection, f"{self.settings.collection}-articles"):
+                try:
+                    self._client.delete_collection(name)
+                except Exception as exc:  # noqa: BLE001 - absent collection is fine
+                    if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
+                        raise
+        self.__init__(self.settings)
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, min(self._client.get_max_batch_size(), 5000))
+        except Exception:  # noqa: BLE001 - older servers do not say
+            return 1000
+
+    @staticmethod
+    def _pages(collection, include: list[str]) -> Iterator[tuple[list[str], Any]]:
+        offset = 0
+        while True:
+            found = collection.get(include=include, limit=_PAGE, offset=offset)
+            ids = found["ids"]
+            if not ids:
+                return
+            if not include:
+                yield ids, None
+            elif len(include) == 1:
+                yield ids, found[include[0]]
+            else:
+                yield ids, tuple(found[key] for key in include)
+            if len(ids) < _PAGE:
+                return
+            offset += len(ids)
+
+
+def _open_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(f"QA_CHROMA_URL must look like http://host:port, not {settings.chroma_url!r}.")
+        headers = {"x-chroma-token": settings.chroma_token} if settings.chroma_token else None
+        with _map_errors(f"connecting to {settings.chroma_url}"):
+            client = chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                headers=headers,
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        return client
+    try:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"Cannot create the data directory {settings.chroma_dir}: {exc.strerror}.") from exc
+    with _map_errors(f"opening {settings.chroma_dir}"):
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=str(meta.get("article_id", "")),
+        text=text or "",
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        published=str(meta.get("published", "")),
+        author=str(meta.get("author", "")),
+        chunk_index=int(meta.get("chunk_index", 0)),
+        score=float(score),
+    )
+
+
+def _entry_metadata(entry: ManifestEntry) -> dict[str, Any]:
+    return {
+        "content_hash": entry.content_hash,
+        "state": entry.state,
+        "chunk_ids": json.dumps(list(entry.chunk_ids)),
+        "stale_ids": json.dumps(list(entry.stale_ids)),
+        "origin": entry.origin,
+        "source": entry.source,
+        "published": entry.published,
+    }
+
+
+def _entry_from_metadata(article_id: str, meta: dict[str, Any]) -> ManifestEntry:
+    return ManifestEntry(
+        article_id=article_id,
+        content_hash=str(meta.get("content_hash", "")),
+        state=str(meta.get("state", "pending")),
+        chunk_ids=tuple(json.loads(meta.get("chunk_ids") or "[]")),
+        origin=str(meta.get("origin", "")),
+        source=str(meta.get("source", "")),
+        published=str(meta.get("published", "")),
+        stale_ids=tuple(json.loads(meta.get("stale_ids") or "[]")),
+    )
+
+
+def _batched(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
