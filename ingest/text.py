@@ -1,4 +1,4 @@
-"""Plain-text and Markdown articles, including the seed format (``# *Title*``, ``---``, body, ``<URL>``, ``**Outlet**``)."""
+"""Plain-text and Markdown articles, with the seed layout (``# *Title*``, ``---``, body, ``<URL>``, ``**Outlet**``)."""
 
 from __future__ import annotations
 

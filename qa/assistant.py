@@ -46,7 +46,7 @@ class Assistant:
         question: str,
         *,
         history: list[dict] | None = None,
-        filters: Filters = Filters(),
+        filters: Filters | None = None,
         k: int | None = None,
     ) -> Answer:
         """Answer ``question``; ``history`` holds earlier turns ``{"role", "content"}``, oldest first."""
@@ -60,7 +60,7 @@ class Assistant:
             earlier = [turn.get("content", "") for turn in history if turn.get("role") == "user"]
             if earlier:
                 text = f"{question} {earlier[-1]}"
-        passages = self.search.search(text, k, filters)
+        passages = self.search.search(text, k, filters or Filters())
         evidence = passages[0].score if passages else 0.0
         answer = compose(
             question,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, replace
 
@@ -58,10 +59,8 @@ class BM25Side:
                 index = Bm25Index.load(self.settings.bm25_dir)
                 if index is None or index.version != version:
                     index = Bm25Index.build(self.store.iter_passages(), version)
-                    try:
+                    with contextlib.suppress(OSError):  # a read-only data dir still answers, from memory
                         index.save(self.settings.bm25_dir)
-                    except OSError:
-                        pass  # a read-only data dir still answers, from memory
                 self._index = index
             return self._index
 
