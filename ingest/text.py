@@ -69,7 +69,7 @@ def _parse_ruled(lines: list[str]) -> dict[str, str]:
     if not blocks:
         return {"body": ""}
     footer = _footer_fields(blocks[-1])
-    body_blocks = blocks[:-1] if footer and len(blocks) > 1 else blocks
+    body_blocks = blocks[:-1] if footer else blocks
     body = "\n\n".join("\n".join(block).strip() for block in body_blocks)
     return {"body": body, **footer}
 
