@@ -46,12 +46,17 @@ def chunk_article(
     body = article.body
     pieces = _fit_pieces(body, sentence_spans(body), max_tokens, count_tokens, token_offsets)
     chunks: list[Chunk] = []
-    first = 0
+    first, done = 0, -1  # ``done``: the last piece already in a chunk
     while first < len(pieces):
         last, total = first, pieces[first][2]
         while last + 1 < len(pieces) and total + pieces[last + 1][2] <= max_tokens:
             last += 1
             total += pieces[last][2]
+        last, total = _verified(body, pieces, first, last, total, max_tokens, count_tokens)
+        if last <= done:  # the overlap left no room for anything new: start afresh without it
+            first = done + 1
+            continue
+        done = last
         start, end = pieces[first][0], pieces[last][1]
         chunks.append(Chunk(article.id, len(chunks), start, end, body[start:end], total))
         if last + 1 >= len(pieces):
@@ -60,11 +65,33 @@ def chunk_article(
     return chunks
 
 
+def _verified(
+    body: str,
+    pieces: list[tuple[int, int, int]],
+    first: int,
+    last: int,
+    total: int,
+    max_tokens: int,
+    count_tokens: TokenCounter,
+) -> tuple[int, int]:
+    """``(last, tokens)`` of a chunk whose count is exact: pieces glued without a space (parts of a
+    cut word) can tokenize differently together, so such a chunk is re-counted and shrunk to fit."""
+    if all(pieces[k][1] < pieces[k + 1][0] for k in range(first, last)):
+        return last, total  # whitespace between all pieces: word-piece counts simply add up
+    while True:
+        tokens = count_tokens([body[pieces[first][0] : pieces[last][1]]])[0]
+        if tokens <= max_tokens or last == first:
+            return last, tokens
+        last -= 1
+
+
 def _next_first(pieces: list[tuple[int, int, int]], first: int, last: int, overlap: int, max_tokens: int) -> int:
-    """Where the next chunk starts: up to ``overlap`` pieces back, using at most half the budget."""
+    """Where the next chunk starts: up to ``overlap`` pieces back, using at most half the budget
+    and leaving room for the first new piece."""
     nxt = last + 1
     used = 0
-    while overlap > 0 and nxt - 1 > first and used + pieces[nxt - 1][2] <= max_tokens // 2:
+    room = min(max_tokens // 2, max_tokens - pieces[last + 1][2])
+    while overlap > 0 and nxt - 1 > first and used + pieces[nxt - 1][2] <= room:
         nxt -= 1
         used += pieces[nxt][2]
         overlap -= 1
@@ -85,15 +112,21 @@ def _fit_pieces(
         if tokens <= max_tokens:
             pieces.append((start, end, tokens))
         else:
-            pieces.extend(_cut_long(body, start, end, max_tokens, token_offsets))
+            pieces.extend(_cut_long(body, start, end, max_tokens, count_tokens, token_offsets))
     return pieces
 
 
 def _cut_long(
-    body: str, start: int, end: int, max_tokens: int, token_offsets: TokenOffsets
+    body: str, start: int, end: int, max_tokens: int, count_tokens: TokenCounter, token_offsets: TokenOffsets
 ) -> list[tuple[int, int, int]]:
-    """Cut one long sentence at word starts into parts of at most ``max_tokens`` word pieces."""
+    """Cut one long sentence at word starts into parts of at most ``max_tokens`` word pieces.
+
+    Parts run from one cut to the next (characters the tokenizer ignores stay inside a part). A word
+    longer than a whole part is cut inside; its tail can then tokenize differently on its own, so
+    every part is re-counted and shortened until the tokenizer agrees that it fits."""
     offsets = [(start + s, start + e) for s, e in token_offsets(body[start:end])]
+    if not offsets:
+        return [(start, end, 0)]
     parts: list[tuple[int, int, int]] = []
     i = 0
     while i < len(offsets):
@@ -103,10 +136,24 @@ def _cut_long(
             while cut > i + 1 and not _starts_word(body, offsets[cut][0]):
                 cut -= 1
             j = cut if cut > i + 1 else j
-        part_start, part_end = offsets[i][0], offsets[j - 1][1]
-        parts.append((part_start, part_end, j - i))
+        while True:
+            part_start, part_end = _part_bounds(body, offsets, i, j, start, end)
+            tokens = count_tokens([body[part_start:part_end]])[0]
+            if tokens <= max_tokens or j == i + 1:
+                break
+            j = max(i + 1, j - (tokens - max_tokens))
+        parts.append((part_start, part_end, tokens))
         i = j
     return parts
+
+
+def _part_bounds(body: str, offsets: list[tuple[int, int]], i: int, j: int, start: int, end: int) -> tuple[int, int]:
+    """Characters of word pieces ``i`` to ``j - 1``, extended to the next part, whitespace trimmed."""
+    part_start = start if i == 0 else offsets[i][0]
+    part_end = end if j == len(offsets) else offsets[j][0]
+    while part_end > part_start + 1 and body[part_end - 1].isspace():
+        part_end -= 1
+    return part_start, part_end
 
 
 def _starts_word(body: str, position: int) -> bool:
