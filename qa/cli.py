@@ -138,6 +138,26 @@ def stats(
         out.print(table)
 
 
+@app.command()
+@handle_errors
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Interface to listen on [env QA_HOST, default 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port [env QA_PORT, default 7860]")] = None,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Start the web chat (same as `python app.py`); indexes the corpus folder first when the index is empty."""
+    import logging
+
+    from qa.ui.serve import serve as run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_server(settings_from(data_dir, collection, chroma_url, host=host, port=port))
+
+
 def main() -> None:  # pragma: no cover
     app()
 

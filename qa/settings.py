@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     auth: str | None = Field(None, description="user:password to require a login.")
     concurrency: int = Field(4, ge=1, description="Questions answered at once by the chat.")
     max_queue: int = Field(64, ge=1, description="Questions waiting before new ones are refused.")
+    reload_interval: float = Field(2.0, gt=0, description="Seconds between checks for a finished ingest.")
 
     @property
     def chroma_dir(self) -> Path:

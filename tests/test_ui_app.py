@@ -1,0 +1,102 @@
+"""The running chat app through `gradio_client`: the ``/ask`` API answers with citations, same JSON as the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.settings import Settings
+
+pytestmark = pytest.mark.slow
+BRIDGE_QUESTION = "How much money did the Harbor City council approve to repair the Old Mill Bridge?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(indexed_corpus, tmp_path_factory):
+    """One app per module, on a copy of the indexed fixture corpus (the app writes its snapshots there)."""
+    from qa.ui.serve import serve
+
+    data = tmp_path_factory.mktemp("served") / "qa-data"
+    shutil.copytree(indexed_corpus.data_dir, data)
+    settings = Settings(data_dir=data, port=free_port(), corpus_dir=data / "no-corpus", reload_interval=0.5)
+    demo, live = serve(settings, block=False)
+    yield settings, f"http://127.0.0.1:{settings.port}/"
+    demo.close()
+    live.close()
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    from gradio_client import Client
+
+    return Client(served[1], verbose=False)
+
+
+def test_api_answers_with_a_citation_of_the_article(client):
+    result = client.predict(BRIDGE_QUESTION, api_name="/ask")
+    assert result["abstained"] is False
+    assert "[1]" in result["answer"]
+    cited = [c for c in result["citations"] if "$40 million" in c["sentence"]]
+    assert cited, result["citations"]
+    assert cited[0]["title"] == "Harbor City council approves $40 million bridge repair plan"
+    assert cited[0]["article_id"].endswith("harbor-bridge.txt")
+    c = cited[0]
+    assert c["excerpt"][c["highlight"][0] : c["highlight"][1]] == c["sentence"]
+
+
+def test_api_json_is_the_cli_json(client, served, indexed_corpus):
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    api = client.predict(BRIDGE_QUESTION, api_name="/ask")
+    assert api == Assistant(indexed_corpus).ask(BRIDGE_QUESTION).to_json()
+    commands = {c.name or c.callback.__name__ for c in app.registered_commands}
+    if "ask" in commands:
+        run = CliRunner().invoke(app, ["ask", BRIDGE_QUESTION, "--json", "--data-dir", str(indexed_corpus.data_dir)])
+        assert run.exit_code == 0, run.output
+        assert api == json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_api_filters_restrict_outlets_and_dates(client):
+    only = client.predict(BRIDGE_QUESTION, ["Coastal Daily"], api_name="/ask")
+    assert {c["source"] for c in only["citations"]} <= {"Coastal Daily"}
+    assert {p["source"] for p in only["passages"]} == {"Coastal Daily"}
+    dated = client.predict("e-bike battery recall", None, "2023-11-01", "2023-11-30", api_name="/ask")
+    assert dated["passages"] and all(p["published_at"].startswith("2023-11") for p in dated["passages"])
+
+
+def test_api_errors_are_plain_messages(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="The question is empty"):
+        client.predict("   ", api_name="/ask")
+    with pytest.raises(AppError, match="not a date like 2024-03-05"):
+        client.predict(BRIDGE_QUESTION, None, "last Tuesday", api_name="/ask")
+
+
+def test_api_follow_up_uses_history(client):
+    history = [
+        {"role": "user", "content": "Why is Nimbus recalling its Model S e-bikes?"},
+        {"role": "assistant", "content": "Gadget Report: “...” [1]"},
+    ]
+    follow = client.predict(
+        "How many reports of overheating did the company receive?", None, None, None, 3, history, api_name="/ask"
+    )
+    assert follow["citations"] and follow["citations"][0]["article_id"] == "tech-001"
+    assert len(follow["passages"]) <= 3
+
+
+def test_only_the_ask_endpoint_is_public(client):
+    info = client.view_api(return_format="dict", print_info=False)
+    assert list(info["named_endpoints"]) == ["/ask"]

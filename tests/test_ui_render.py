@@ -1,0 +1,197 @@
+"""The chat's HTML rendering, on hand-made answers: escaping, links, highlights, abstentions, timeline, examples."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from qa.answer import NOT_FOUND, Answer, Citation
+from qa.errors import BadQuestionError, EmptyIndexError, StoreError
+from qa.passage import Passage
+from qa.ui.examples import example_questions
+from qa.ui.render import (
+    answer_message,
+    card_id,
+    corpus_summary,
+    error_message,
+    partial_message,
+    sources_html,
+)
+from qa.ui.safe import markdown_text, safe_url
+from qa.ui.timeline import outlet_colours, points, render_timeline
+
+HOSTILE = '<script>window.pwned=1</script><img src=x onerror="alert(1)"> [click](javascript:alert(2)) *bold*'
+
+
+def passage(body: str, start: int = 100, **fields) -> Passage:
+    base = dict(
+        chunk_id="c1",
+        article_id="a1",
+        text=body,
+        start=start,
+        end=start + len(body),
+        title="Bridge repair approved",
+        source="Harbor City Gazette",
+        url="https://gazette.example/bridge",
+        published="2024-03-03",
+    )
+    base.update(fields)
+    return Passage(**base)
+
+
+def cited_answer(p: Passage, sentence: str, text: str | None = None) -> Answer:
+    offset = p.text.index(sentence)
+    citation = Citation(1, p, sentence, p.start + offset, p.start + offset + len(sentence))
+    text = text if text is not None else f"{p.source}: “{sentence}” [1]"
+    return Answer("What was approved?", text, (citation,), (p,), False, 0.9)
+
+
+def visible_text(html: str) -> str:
+    """What a browser would show: tags dropped, entities decoded."""
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_answer_message_links_markers_to_cards_and_keeps_text_literal():
+    p = passage("The council approved a $40 million plan. Work starts in June.")
+    message = answer_message(cited_answer(p, "The council approved a $40 million plan."), turn=3)
+    assert f'href="#{card_id(3, 1)}"' in message
+    assert "[1]" in visible_text(message)
+    assert "$" not in message  # as an entity, so the chat's LaTeX pass never sees it
+    assert "The council approved a $40 million plan." in visible_text(message)
+
+
+class _Tags(HTMLParser):
+    """Every element and attribute a browser would build from the HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict]]:
+    parser = _Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+def test_hostile_article_renders_as_text_everywhere():
+    p = passage(
+        f"Intro sentence here. {HOSTILE} Closing words.", title=HOSTILE, source=HOSTILE, url="javascript:alert(3)"
+    )
+    answer = cited_answer(p, "Intro sentence here.", text=f"{HOSTILE}: “Intro sentence here.” [1]")
+    for html in (answer_message(answer, 1), sources_html(answer, 1, {})):
+        for tag, attrs in elements(html):
+            assert tag not in ("script", "img", "iframe", "object")
+            assert not [name for name in attrs if name.startswith("on") or name == "src"]
+            assert attrs.get("href", "#").startswith(("#", "http://", "https://"))
+        assert "window.pwned=1" in visible_text(html)  # shown, as text
+        assert 'onerror="alert(1)"' in visible_text(html)
+    message = answer_message(answer, 1)
+    assert "[click](javascript" not in message and "javascript:" not in message  # no Markdown link or autolink
+    assert "*bold*" not in message
+
+
+def test_only_http_urls_become_links():
+    assert safe_url("https://a.example/x?y=1") == "https://a.example/x?y=1"
+    assert safe_url("http://a.example") == "http://a.example"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//a.example", "ftp://a", "", None):
+        assert safe_url(bad) is None
+    html = sources_html(cited_answer(passage("One. Two.", url="data:text/html,<b>"), "One."), 1, {})
+    assert "<a " not in html and "Bridge repair approved" in html
+
+
+def test_card_highlights_the_cited_sentence_and_gives_its_position():
+    body = "First sentence. The cited one is here. Last one."
+    html = sources_html(cited_answer(passage(body, start=1200), "The cited one is here."), 2, {})
+    assert "<mark>The cited one is here.</mark>" in html
+    assert "characters 1,217–1,238" in html  # 1-based, inclusive: body offset 16 of an excerpt at 1200
+    assert f'id="{card_id(2, 1)}"' in html
+    assert "Harbor City Gazette" in html and "2024-03-03" in html
+    assert 'href="https://gazette.example/bridge"' in html and 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_abstention_looks_different_and_labels_nearest_excerpts():
+    near = [passage(f"Unrelated text {i}.", chunk_id=f"c{i}", article_id=f"a{i}") for i in range(5)]
+    answer = Answer("Who won the 1954 cup?", NOT_FOUND, (), tuple(near), True, 0.1)
+    message = answer_message(answer, 1)
+    assert "qa-abstain" in message and "Not found in the corpus" in message
+    html = sources_html(answer, 1, {})
+    assert "Not found in the corpus" in html and "Nearest excerpts (not an answer)" in html
+    assert html.count('class="qa-card qa-card-nearest"') == 3
+    assert "<mark>" not in html
+
+
+def test_partial_message_never_cuts_a_tag_or_entity():
+    p = passage("A &lt;tag&gt; and [x] here. More.")
+    message = answer_message(cited_answer(p, "A &lt;tag&gt; and [x] here."), 1)
+    for shown in range(len(message) + 1):
+        part = partial_message(message, shown)
+        assert message.startswith(part)
+        assert part.count("<") == part.count(">")
+        assert not re.search(r"&[#a-z0-9]*$", part)
+        assert part.count("<a ") == part.count("</a>")
+
+
+def test_timeline_places_articles_by_date_and_colours_by_outlet():
+    ps = [
+        passage("x", article_id="a1", source="Alpha", published="2024-01-01"),
+        passage("y", article_id="a2", source="Beta", published="2024-12-31T10:00:00Z"),
+        passage("z", article_id="a2", source="Beta", published="2024-12-31"),  # same article: one dot
+        passage("w", article_id="a3", source="Gamma", published=""),  # undated: not placed
+    ]
+    pts = points(ps, {"a2": 1})
+    assert [(pt.outlet, pt.n) for pt in pts] == [("Alpha", 0), ("Beta", 1)]
+    colours = outlet_colours(["Beta", "Alpha"])
+    svg = render_timeline(pts, colours)
+    assert svg.count("<circle") == 2
+    assert colours["Alpha"] in svg and colours["Beta"] in svg and colours["Alpha"] != colours["Beta"]
+    assert "2024-01-01" in svg and "2024-12-31" in svg
+    xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    assert xs[0] < xs[1]
+    assert "No publication dates" in render_timeline([], colours)
+    hostile = render_timeline(points([passage("x", title=HOSTILE, source=HOSTILE)], {}), {})
+    assert "<script" not in hostile and "<img" not in hostile
+
+
+def test_markdown_text_is_inert():
+    raw = "# Title\n- item *x* _y_ `z` [a](b) $x$ <b>"
+    out = markdown_text(raw)
+    assert not set("#*_`[]()$<>") & set(out.replace("&#", "").replace(";", ""))
+
+
+def test_errors_are_one_clear_message_without_traceback():
+    assert "nothing indexed" in error_message(EmptyIndexError("The index is empty: run `qa ingest corpus/` first."))
+    assert "unavailable" in error_message(StoreError("Chroma store failed while searching: disk I/O error"))
+    assert "cannot answer" in error_message(BadQuestionError("The question is empty."))
+    crash = error_message(RuntimeError("secret path /etc/x"))
+    assert "went wrong" in crash and "/etc/x" not in crash and "Traceback" not in crash
+
+
+def test_corpus_summary_shows_size_outlets_and_dates():
+    html = corpus_summary(
+        {"articles": 1234, "chunks": 5678, "outlets": {"A": 1, "B<": 2}, "date_range": ["2023-01-02", "2024-05-06"]}
+    )
+    assert "1,234" in html and "2 outlets" in visible_text(html) and "2023-01-02" in html and "5,678" in html
+    assert "empty" in corpus_summary({"articles": 0})
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_examples_come_from_titles_newest_first_one_per_outlet(limit):
+    articles = [
+        ("Council approves bridge repair plan after long debate", "Gazette", "2024-03-03"),
+        ("Bridge repairs to start in June after vote", "Gazette", "2024-03-05"),
+        ("Glacier lost a fifth of its ice in ten years", "Science Weekly", "2023-10-12"),
+        ("Short", "Other", "2025-01-01"),  # too short to make a question
+    ]
+    questions = example_questions(articles, limit=limit)
+    assert len(questions) == limit
+    assert "Bridge repairs to start in June after vote" in questions[0]
+    if limit == 3:
+        assert "Glacier" in questions[1] and "Council approves" in questions[2]
