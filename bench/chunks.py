@@ -1,0 +1,83 @@
+"""Chunk length distribution (word pieces of the model's tokenizer) of an indexed data dir.
+
+Usage: ``python bench/chunks.py [--data-dir DIR] [--json]``. Counts every stored chunk text again with the
+model's tokenizer, and what was embedded (title prefix + chunk), which must stay within 254 word pieces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from qa.embeddings import MAX_TEXT_TOKENS, get_tokenizer  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+from qa.store import Store  # noqa: E402
+
+
+def percentile(values: list[int], fraction: float) -> int:
+    """Nearest-rank percentile of sorted ``values``."""
+    if not values:
+        return 0
+    rank = max(1, round(fraction * len(values) + 0.5 - 1e-9))
+    return values[min(rank, len(values)) - 1]
+
+
+def distribution(values: list[int]) -> dict[str, float | int]:
+    """min / p50 / p95 / max / mean of ``values``."""
+    ordered = sorted(values)
+    return {
+        "count": len(ordered),
+        "min": ordered[0] if ordered else 0,
+        "p50": percentile(ordered, 0.50),
+        "p95": percentile(ordered, 0.95),
+        "max": ordered[-1] if ordered else 0,
+        "mean": round(sum(ordered) / len(ordered), 1) if ordered else 0.0,
+    }
+
+
+def measure(settings: Settings) -> dict:
+    """Chunk lengths with and without the title prefix, and chunks per article."""
+    texts, titles, per_article = [], [], Counter()
+    for passage in Store(settings).iter_passages():
+        texts.append(passage.text)
+        titles.append(passage.title)
+        per_article[passage.article_id] += 1
+    tokenizer = get_tokenizer()
+    size = settings.title_prefix_tokens
+    prefixes = [tokenizer.truncate(title, size) if size and title else "" for title in titles]
+    embedded = tokenizer.count([f"{p}\n{t}" if p else t for p, t in zip(prefixes, texts, strict=True)])
+    return {
+        "data_dir": str(settings.data_dir),
+        "chunks": len(texts),
+        "articles": len(per_article),
+        "tokens": distribution(tokenizer.count(texts)),
+        "embedded_with_title": distribution(embedded),
+        "over_model_limit": sum(n > MAX_TEXT_TOKENS for n in embedded),
+        "chunks_per_article": distribution(list(per_article.values())),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    args = parser.parse_args()
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    result = measure(settings)
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"{result['chunks']} chunks in {result['articles']} articles ({result['data_dir']})")
+    for key in ("tokens", "embedded_with_title", "chunks_per_article"):
+        d = result[key]
+        print(f"  {key:20} min {d['min']}  p50 {d['p50']}  p95 {d['p95']}  max {d['max']}  mean {d['mean']}")
+    print(f"  embedded texts over {MAX_TEXT_TOKENS} word pieces: {result['over_model_limit']}")
+
+
+if __name__ == "__main__":
+    main()
