@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ class Settings(BaseSettings):
     collection: str = Field("news", min_length=3, description="Chroma collection name (3+ characters).")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of embedded.")
     chroma_token: str | None = Field(None, description="Token sent to the Chroma server.")
+    chroma_timeout: float = Field(60.0, gt=0, description="Seconds to wait for one Chroma server request.")
     corpus_dir: Path = Field(Path("corpus"), description="Articles indexed by `make run` / the app when empty.")
 
     # Embedding
@@ -59,7 +61,11 @@ class Settings(BaseSettings):
 
     @property
     def bm25_dir(self) -> Path:
-        return self.data_dir / "bm25" / self.collection
+        """The local BM25 cache of this collection; per server, so two servers' corpora never mix."""
+        if not self.chroma_url:
+            return self.data_dir / "bm25" / self.collection
+        server = re.sub(r"[^A-Za-z0-9.-]+", "_", self.chroma_url.split("://", 1)[-1].rstrip("/"))
+        return self.data_dir / "bm25-servers" / server / self.collection
 
 
 @lru_cache(maxsize=1)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from qa.errors import IndexMismatchError, StoreError  # noqa: E402
+from qa.errors import IndexMismatchError, QAError, StoreError  # noqa: E402
 from qa.passage import Passage  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
@@ -26,6 +28,9 @@ VERSION_ID = "__corpus_version__"
 RESERVED_IDS = (CONFIG_ID, VERSION_ID)
 _PAGE = 5000
 _NO_VECTOR = [0.0]  # manifest records carry no meaning in their vector
+_CONNECT_SECONDS = 5.0  # a server that does not answer a heartbeat in this time is down
+_REFUSED = re.compile(r"\b(401|403)\b|unauthori[sz]ed|forbidden|permission denied", re.IGNORECASE)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,24 +57,63 @@ class ChunkRecord:
     metadata: dict[str, Any]
 
 
-def _map_errors(action: str):
-    """Turn chromadb / network exceptions into one plain `StoreError` sentence."""
+@contextmanager
+def _map_errors(action: str, server: str | None = None) -> Iterator[None]:
+    """Turn chromadb / network exceptions into one plain `StoreError` sentence (our own errors pass)."""
+    try:
+        yield
+    except QAError:
+        raise
+    except Exception as exc:
+        raise StoreError(_describe(exc, action, server)) from exc
 
-    class _Mapper:
-        def __enter__(self):
-            return self
 
-        def __exit__(self, exc_type, exc, tb):
-            if exc is None or isinstance(exc, StoreError | IndexMismatchError | KeyboardInterrupt):
-                return False
-            raise StoreError(f"Chroma store failed while {action}: {_one_line(exc)}") from exc
+def _describe(exc: BaseException, action: str, server: str | None) -> str:
+    """One sentence saying what failed and what to do: unreachable server, refused token, or Chroma's reason."""
+    reason = _one_line(exc)
+    if server and _unreachable(exc):
+        return (
+            f"Cannot reach the Chroma server at {server} while {action} ({reason}); "
+            "start it (`chroma run`) or fix QA_CHROMA_URL, then re-run."
+        )
+    if server and _refused(exc):
+        return f"The Chroma server at {server} refused access while {action} ({reason}); check QA_CHROMA_TOKEN."
+    return f"Chroma store failed while {action}: {reason}"
 
-    return _Mapper()
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _unreachable(exc: BaseException) -> bool:
+    import httpx
+
+    return any(isinstance(e, httpx.TransportError | ConnectionError | TimeoutError) for e in _causes(exc))
+
+
+def _refused(exc: BaseException) -> bool:
+    from chromadb.errors import AuthorizationError, ChromaAuthError
+
+    return any(isinstance(e, AuthorizationError | ChromaAuthError) or _REFUSED.search(str(e)) for e in _causes(exc))
+
+
+def _missing_collection(exc: BaseException) -> bool:
+    """Whether ``exc`` says our collection handle points at a collection that was dropped (another `--rebuild`)."""
+    text = str(exc).lower()
+    return "does not exist" in text or "not found" in text or type(exc).__name__ == "NotFoundError"
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    if text.endswith("Underlying error:") and len(lines) > 1:  # chromadb's wrapper puts the cause on line 2
+        text = f"{text} {lines[1]}"
+    return text[:300]
 
 
 class Store:
@@ -79,22 +123,26 @@ class Store:
         self.settings = settings
         self.location = settings.chroma_url or str(settings.chroma_dir.resolve())
         self._client = _open_client(settings)
-        with _map_errors("opening the collections"):
+        self._open_collections()
+
+    def _open_collections(self) -> None:
+        with self._errors("opening the collections"):
             self._chunks = self._client.get_or_create_collection(
-                settings.collection,
+                self.settings.collection,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine", "ef_search": 200}},
             )
             self._articles = self._client.get_or_create_collection(
-                f"{settings.collection}-articles", embedding_function=None
+                f"{self.settings.collection}-articles", embedding_function=None
             )
 
     # ---- index configuration and version ----------------------------------------------------
 
     def check_config(self, config: dict[str, Any], *, adopt: bool) -> None:
         """Refuse an index built with another model/backend/chunking; record ``config`` when ``adopt``."""
-        with _map_errors("reading the index configuration"):
-            found = self._articles.get(ids=[CONFIG_ID], include=["metadatas"])
+        found = self._call(
+            "reading the index configuration", lambda: self._articles.get(ids=[CONFIG_ID], include=["metadatas"])
+        )
         stored = json.loads(found["metadatas"][0]["config"]) if found["ids"] else None
         if stored is not None and stored != config and self.chunk_count() > 0:
             differences = ", ".join(
@@ -107,88 +155,93 @@ class Store:
                 "Run `qa ingest --rebuild ...` to rebuild it, or change the settings back."
             )
         if adopt and stored != config:
-            with _map_errors("writing the index configuration"):
-                self._articles.upsert(
+            self._call(
+                "writing the index configuration",
+                lambda: self._articles.upsert(
                     ids=[CONFIG_ID], embeddings=[_NO_VECTOR], metadatas=[{"config": json.dumps(config)}]
-                )
+                ),
+            )
 
     def version(self) -> int:
-        """The corpus version; bumped by every ingest that changes anything."""
-        with _map_errors("reading the corpus version"):
-            found = self._articles.get(ids=[VERSION_ID], include=["metadatas"])
+        """The corpus version; bumped by every ingest that changes anything, never reused (not even by a reset)."""
+        found = self._call(
+            "reading the corpus version", lambda: self._articles.get(ids=[VERSION_ID], include=["metadatas"])
+        )
         return int(found["metadatas"][0]["version"]) if found["ids"] else 0
 
     def bump_version(self) -> int:
         version = self.version() + 1
-        with _map_errors("writing the corpus version"):
-            self._articles.upsert(ids=[VERSION_ID], embeddings=[_NO_VECTOR], metadatas=[{"version": version}])
+        self._write_version(version)
         return version
+
+    def _write_version(self, version: int) -> None:
+        self._call(
+            "writing the corpus version",
+            lambda: self._articles.upsert(ids=[VERSION_ID], embeddings=[_NO_VECTOR], metadatas=[{"version": version}]),
+        )
 
     # ---- manifest -------------------------------------------------------------------------------
 
     def manifest(self) -> dict[str, ManifestEntry]:
         """Every article the store knows, by id."""
         entries: dict[str, ManifestEntry] = {}
-        with _map_errors("reading the manifest"):
-            for ids, metadatas in self._pages(self._articles, ["metadatas"]):
-                for article_id, meta in zip(ids, metadatas, strict=True):
-                    if article_id not in RESERVED_IDS:
-                        entries[article_id] = _entry_from_metadata(article_id, meta)
+        for ids, metadatas in self._pages("_articles", ["metadatas"], "reading the manifest"):
+            for article_id, meta in zip(ids, metadatas, strict=True):
+                if article_id not in RESERVED_IDS:
+                    entries[article_id] = _entry_from_metadata(article_id, meta)
         return entries
 
     def mark(self, entries: Sequence[ManifestEntry]) -> None:
         """Write manifest entries (state pending or done) in one call."""
-        if not entries:
-            return
-        with _map_errors("writing the manifest"):
-            for batch in _batched(list(entries), _PAGE):
-                self._articles.upsert(
+        for batch in _batched(list(entries), _PAGE):
+            self._call(
+                "writing the manifest",
+                lambda batch=batch: self._articles.upsert(
                     ids=[e.article_id for e in batch],
                     embeddings=[_NO_VECTOR] * len(batch),
                     metadatas=[_entry_metadata(e) for e in batch],
-                )
+                ),
+            )
 
     def forget(self, article_ids: Sequence[str]) -> None:
         """Remove manifest entries (after their chunks are gone)."""
-        with _map_errors("writing the manifest"):
-            for batch in _batched(list(article_ids), _PAGE):
-                self._articles.delete(ids=batch)
+        for batch in _batched(list(article_ids), _PAGE):
+            self._call("writing the manifest", lambda batch=batch: self._articles.delete(ids=batch))
 
     # ---- chunks ---------------------------------------------------------------------------------
 
     def upsert_chunks(self, records: Sequence[ChunkRecord]) -> None:
-        with _map_errors("writing chunks"):
-            for batch in _batched(list(records), self._max_batch()):
-                self._chunks.upsert(
+        for batch in _batched(list(records), self._max_batch()):
+            self._call(
+                "writing chunks",
+                lambda batch=batch: self._chunks.upsert(
                     ids=[r.id for r in batch],
                     embeddings=[list(r.embedding) for r in batch],
                     documents=[r.text for r in batch],
                     metadatas=[r.metadata for r in batch],
-                )
+                ),
+            )
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
-        with _map_errors("deleting chunks"):
-            for batch in _batched(list(chunk_ids), _PAGE):
-                self._chunks.delete(ids=batch)
+        for batch in _batched(list(chunk_ids), _PAGE):
+            self._call("deleting chunks", lambda batch=batch: self._chunks.delete(ids=batch))
 
     def chunk_count(self) -> int:
-        with _map_errors("counting chunks"):
-            return self._chunks.count()
+        return self._call("counting chunks", lambda: self._chunks.count())
 
     def chunk_ids(self) -> set[str]:
-        with _map_errors("listing chunks"):
-            return {i for ids, _ in self._pages(self._chunks, []) for i in ids}
+        return {i for ids, _ in self._pages("_chunks", [], "listing chunks") for i in ids}
 
     def iter_passages(self) -> Iterator[Passage]:
         """Every chunk as a `Passage` (for building the BM25 side and statistics)."""
-        with _map_errors("reading chunks"):
-            for ids, (documents, metadatas) in self._pages(self._chunks, ["documents", "metadatas"]):
-                for chunk_id, text, meta in zip(ids, documents, metadatas, strict=True):
-                    yield passage_from_record(chunk_id, text, meta, 0.0)
+        for ids, (documents, metadatas) in self._pages("_chunks", ["documents", "metadatas"], "reading chunks"):
+            for chunk_id, text, meta in zip(ids, documents, metadatas, strict=True):
+                yield passage_from_record(chunk_id, text, meta, 0.0)
 
     def get_passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
-        with _map_errors("reading chunks"):
-            found = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        found = self._call(
+            "reading chunks", lambda: self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        )
         return {
             i: passage_from_record(i, d, m, 0.0)
             for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
@@ -199,13 +252,15 @@ class Store:
         count = self.chunk_count()
         if count == 0:
             return []
-        with _map_errors("searching"):
-            found = self._chunks.query(
+        found = self._call(
+            "searching",
+            lambda: self._chunks.query(
                 query_embeddings=[list(embedding)],
                 n_results=min(n, count),
                 where=where or None,
                 include=["documents", "metadatas", "distances"],
-            )
+            ),
+        )
         return [
             passage_from_record(i, d, m, 1.0 - dist)
             for i, d, m, dist in zip(
@@ -214,17 +269,37 @@ class Store:
         ]
 
     def reset(self) -> None:
-        """Drop both collections (``--rebuild``) and create them again, empty."""
-        with _map_errors("dropping the collections"):
+        """Drop both collections (``--rebuild``) and create them again, empty, one corpus version on.
+
+        The version carries over so that no client can mistake the rebuilt corpus for an older
+        one with the same number (their BM25 caches are keyed by it)."""
+        previous = self.version()
+        with self._errors("dropping the collections"):
             for name in (self.settings.collection, f"{self.settings.collection}-articles"):
                 try:
                     self._client.delete_collection(name)
                 except Exception as exc:  # noqa: BLE001 - absent collection is fine
-                    if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
+                    if not _missing_collection(exc):
                         raise
-        self.__init__(self.settings)
+        self._open_collections()
+        self._write_version(previous + 1)
 
     # ---- helpers --------------------------------------------------------------------------------
+
+    def _errors(self, action: str):
+        return _map_errors(action, self.settings.chroma_url)
+
+    def _call(self, action: str, call: Callable[[], T]) -> T:
+        """Run one Chroma call; when another client has dropped and re-created the collections
+        (`qa ingest --rebuild`), our handles point at the old ones: reopen them by name and retry once."""
+        with self._errors(action):
+            try:
+                return call()
+            except Exception as exc:
+                if not _missing_collection(exc):
+                    raise
+            self._open_collections()
+            return call()
 
     def _max_batch(self) -> int:
         try:
@@ -232,11 +307,13 @@ class Store:
         except Exception:  # noqa: BLE001 - older servers do not say
             return 1000
 
-    @staticmethod
-    def _pages(collection, include: list[str]) -> Iterator[tuple[list[str], Any]]:
+    def _pages(self, which: str, include: list[str], action: str) -> Iterator[tuple[list[str], Any]]:
+        """Read a whole collection (``_chunks`` or ``_articles``) a page at a time."""
         offset = 0
         while True:
-            found = collection.get(include=include, limit=_PAGE, offset=offset)
+            found = self._call(
+                action, lambda offset=offset: getattr(self, which).get(include=include, limit=_PAGE, offset=offset)
+            )
             ids = found["ids"]
             if not ids:
                 return
@@ -252,31 +329,68 @@ class Store:
 
 
 def _open_client(settings: Settings):
+    """An HTTP client for ``settings.chroma_url`` (checked first, with short timeouts), else the embedded one."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise StoreError(f"QA_CHROMA_URL must look like http://host:port, not {settings.chroma_url!r}.")
-        headers = {"x-chroma-token": settings.chroma_token} if settings.chroma_token else None
-        with _map_errors(f"connecting to {settings.chroma_url}"):
-            client = chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                headers=headers,
-                settings=chroma_settings,
-            )
-            client.heartbeat()
-        return client
+        return _open_http_client(settings, chroma_settings)
     try:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"Cannot create the data directory {settings.chroma_dir}: {exc.strerror}.") from exc
     with _map_errors(f"opening {settings.chroma_dir}"):
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def _open_http_client(settings: Settings, chroma_settings):
+    import chromadb
+
+    url = urlparse(settings.chroma_url or "")
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise StoreError(f"QA_CHROMA_URL must look like http://host:port, not {settings.chroma_url!r}.")
+    headers = _auth_headers(settings.chroma_token)
+    _check_reachable(settings.chroma_url.rstrip("/"), headers, settings)
+    with _map_errors("connecting", settings.chroma_url):
+        client = chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            headers=headers,
+            settings=chroma_settings,
+        )
+    _limit_waits(client, settings.chroma_timeout)
+    return client
+
+
+def _auth_headers(token: str | None) -> dict[str, str] | None:
+    """Both of Chroma's token transports, ``X-Chroma-Token`` and ``Authorization: Bearer``: servers read one."""
+    if not token:
+        return None
+    return {"X-Chroma-Token": token, "Authorization": f"Bearer {token}"}
+
+
+def _check_reachable(base_url: str, headers: dict[str, str] | None, settings: Settings) -> None:
+    """A heartbeat with a short timeout, so a down or unroutable server fails in seconds, not minutes."""
+    import httpx
+
+    with _map_errors("connecting", settings.chroma_url):
+        response = httpx.get(
+            f"{base_url}/api/v2/heartbeat",
+            headers=headers,
+            timeout=httpx.Timeout(settings.chroma_timeout, connect=min(_CONNECT_SECONDS, settings.chroma_timeout)),
+        )
+        response.raise_for_status()
+
+
+def _limit_waits(client, seconds: float) -> None:
+    """chromadb's HTTP session waits forever by default; a server that stops answering must fail instead."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(_CONNECT_SECONDS, seconds))
 
 
 def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
