@@ -148,7 +148,9 @@ def _article_from_document(text: str, suffix: str, name: str) -> Article | Skip:
         fields = parse_text(text)
     if fields is None or not fields.get("body", "").strip():
         return Skip(name, "no article text found")
-    return _make_article(fields, article_id=f"file:{Path(name).resolve()}", origin=name, record="")
+    url = _clean_line(fields.get("url", ""))
+    article_id = f"url:{url}" if url else f"file:{Path(name).resolve()}"  # a URL survives moves and renames
+    return _make_article(fields, article_id=article_id, origin=name, record="")
 
 
 def _records_from_jsonl(text: str, name: str) -> Iterator[Article | Skip]:

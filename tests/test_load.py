@@ -146,6 +146,12 @@ def test_article_ids_are_stable_and_hash_follows_content(tmp_path):
     assert after.id == before.id and after.content_hash != before.content_hash
 
 
+def test_documents_are_known_by_url_when_they_have_one_else_by_path():
+    assert load_one(GOOD / "seed-layout.txt").id == "url:https://coastalnews.example/2024/05/14/gull-point-keepers"
+    assert load_one(GOOD / "page.html").id == "url:https://valleyvoice.example/news/river-cleanup"
+    assert load_one(GOOD / "plain.txt").id == f"file:{(GOOD / 'plain.txt').resolve()}"
+
+
 def test_records_without_an_id_are_known_by_url_then_position(tmp_path):
     path = tmp_path / "no-ids.jsonl"
     rows = [{"title": "A", "body": "First body.", "url": "https://x.example/a"}, {"title": "B", "body": "Second."}]

@@ -1,0 +1,228 @@
+"""Incremental ingestion: only what changed is embedded, what is gone is removed, and the result always
+equals a clean build of the same input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ingest.index import ingest
+from qa.bm25 import Bm25Index
+from qa.errors import NothingToIngestError
+from qa.settings import Settings
+from qa.store import Store
+
+LOADERS = Path(__file__).parent / "fixtures" / "loaders"
+GOOD = LOADERS / "good"
+NASTY = LOADERS / "nasty"
+ALL_GOOD = 11  # articles in fixtures/loaders/good
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What an index holds: every chunk id, and the manifest as article id -> (hash, state, chunk ids)."""
+
+    chunk_ids: frozenset[str]
+    manifest: dict[str, tuple[str, str, tuple[str, ...]]]
+    chunk_count: int
+
+    def chunks_of(self, article_id: str) -> set[str]:
+        return set(self.manifest[article_id][2])
+
+
+def snapshot(settings: Settings) -> Snapshot:
+    store = Store(settings)
+    manifest = {e.article_id: (e.content_hash, e.state, e.chunk_ids) for e in store.manifest().values()}
+    return Snapshot(frozenset(store.chunk_ids()), manifest, store.chunk_count())
+
+
+def assert_consistent(snap: Snapshot) -> None:
+    """No pending entry, no orphan chunk, no missing chunk, no chunk claimed twice."""
+    assert all(state == "done" for _, state, _ in snap.manifest.values())
+    claimed = [chunk_id for _, _, ids in snap.manifest.values() for chunk_id in ids]
+    assert len(claimed) == len(set(claimed)), "a chunk id belongs to two articles"
+    assert set(claimed) == snap.chunk_ids, "manifest and chunks disagree (orphans or missing chunks)"
+    assert snap.chunk_count == len(snap.chunk_ids)
+
+
+def clean_build(paths: list[Path], root: Path) -> Snapshot:
+    """The index a fresh data dir gets from ``paths``."""
+    settings = Settings(data_dir=root / "clean-build")
+    ingest(paths, settings)
+    return snapshot(settings)
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(GOOD, folder)
+    return folder
+
+
+@pytest.fixture()
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+def test_first_run_adds_everything_and_second_run_embeds_nothing(corpus, settings):
+    first = ingest([corpus], settings)
+    assert (first.added, first.updated, first.unchanged, first.removed) == (ALL_GOOD, 0, 0, 0)
+    before = snapshot(settings)
+    assert_consistent(before)
+    assert first.chunks_written == before.chunk_count >= ALL_GOOD
+    version = Store(settings).version()
+
+    second = ingest([corpus], settings)
+    assert (second.added, second.updated, second.unchanged, second.removed) == (0, 0, ALL_GOOD, 0)
+    assert second.chunks_written == 0 and second.chunks_deleted == 0 and not second.skipped
+    assert snapshot(settings) == before
+    assert Store(settings).version() == version, "a no-op run leaves the corpus version alone"
+
+
+def test_changed_file_is_reembedded_alone(corpus, settings, tmp_path):
+    ingest([corpus], settings)
+    before = snapshot(settings)
+    plain = corpus / "plain.txt"
+    plain.write_text(plain.read_text() + "\nThe school will defend its title in Leeds next spring.\n")
+    plain_id = f"file:{plain.resolve()}"
+
+    summary = ingest([corpus], settings)
+    assert (summary.added, summary.updated, summary.unchanged, summary.removed) == (0, 1, ALL_GOOD - 1, 0)
+    after = snapshot(settings)
+    assert_consistent(after)
+    assert summary.chunks_written == len(after.chunks_of(plain_id))
+    assert after.manifest[plain_id][0] != before.manifest[plain_id][0]
+    assert not (before.chunks_of(plain_id) - after.chunks_of(plain_id)) & after.chunk_ids, "old version gone"
+    for article_id, entry in before.manifest.items():
+        if article_id != plain_id:
+            assert after.manifest[article_id] == entry, f"{article_id} was touched"
+    assert after == clean_build([corpus], tmp_path)
+
+
+def test_removed_file_has_its_chunks_removed(corpus, settings, tmp_path):
+    ingest([corpus], settings)
+    before = snapshot(settings)
+    html_id = "url:https://valleyvoice.example/news/river-cleanup"
+    (corpus / "page.html").unlink()
+
+    summary = ingest([corpus], settings)
+    assert (summary.removed, summary.unchanged, summary.chunks_written) == (1, ALL_GOOD - 1, 0)
+    after = snapshot(settings)
+    assert html_id not in after.manifest
+    assert not before.chunks_of(html_id) & after.chunk_ids
+    assert after.chunk_ids == before.chunk_ids - before.chunks_of(html_id)
+    assert after == clean_build([corpus], tmp_path)
+
+
+def test_record_dropped_from_a_jsonl_is_removed(corpus, settings, tmp_path):
+    ingest([corpus], settings)
+    before = snapshot(settings)
+    records = corpus / "records.jsonl"
+    lines = [line for line in records.read_text().splitlines() if '"jl-2"' not in line]
+    records.write_text("\n".join(lines) + "\n")
+
+    summary = ingest([corpus], settings)
+    assert (summary.removed, summary.added, summary.updated, summary.chunks_written) == (1, 0, 0, 0)
+    after = snapshot(settings)
+    assert "jl-2" not in after.manifest and not before.chunks_of("jl-2") & after.chunk_ids
+    assert after.manifest["jl-1"] == before.manifest["jl-1"] and after.manifest["jl-3"] == before.manifest["jl-3"]
+    assert after == clean_build([corpus], tmp_path)
+
+
+def test_ingesting_one_file_leaves_the_rest_of_the_index_alone(corpus, settings):
+    ingest([corpus], settings)
+    before = snapshot(settings)
+    summary = ingest([corpus / "records.jsonl"], settings)
+    assert (summary.unchanged, summary.removed, summary.chunks_written) == (3, 0, 0)
+    assert snapshot(settings) == before
+
+
+def test_moved_but_identical_files_are_not_reembedded(corpus, settings):
+    ingest([corpus], settings)
+    before = snapshot(settings)
+    (corpus / "moved").mkdir()
+    for name in ("records.jsonl", "list.json", "seed-layout.txt"):
+        (corpus / name).rename(corpus / "moved" / name)
+
+    summary = ingest([corpus], settings)
+    assert summary.chunks_written == 0 and summary.removed == 0 and summary.added == 0
+    assert summary.unchanged == ALL_GOOD
+    after = snapshot(settings)
+    assert after == before
+    origins = {e.article_id: e.origin for e in Store(settings).manifest().values()}
+    assert origins["jl-1"] == str((corpus / "moved" / "records.jsonl").resolve()), "the manifest follows the move"
+
+
+def test_rebuild_starts_over(corpus, settings, tmp_path):
+    ingest([corpus], settings)
+    (corpus / "plain.txt").unlink()
+    summary = ingest([corpus], settings, rebuild=True)
+    assert (summary.added, summary.unchanged, summary.removed) == (ALL_GOOD - 1, 0, 0)
+    after = snapshot(settings)
+    assert summary.chunks_written == after.chunk_count
+    assert after == clean_build([corpus], tmp_path)
+
+
+def test_many_changes_at_once_end_equal_to_a_clean_build(corpus, settings, tmp_path):
+    """Add, update, remove and move in one run, with several write batches."""
+    settings = settings.model_copy(update={"write_batch_articles": 2})
+    ingest([corpus], settings)
+    (corpus / "object.json").unlink()
+    (corpus / "no-front-matter.md").write_text("# Apple harvest revised\n\nThe growers now count 49,000 tonnes.\n")
+    shutil.copy(NASTY / "cp1252.txt", corpus / "cafe.txt")
+    (corpus / "sub").mkdir()
+    (corpus / "list.json").rename(corpus / "sub" / "list.json")
+
+    summary = ingest([corpus], settings)
+    assert (summary.added, summary.updated, summary.removed) == (1, 1, 1)
+    after = snapshot(settings)
+    assert_consistent(after)
+    assert after == clean_build([corpus], tmp_path)
+
+
+def test_bm25_follows_every_change(corpus, settings):
+    ingest([corpus], settings)
+    (corpus / "page.html").unlink()
+    ingest([corpus], settings)
+    store = Store(settings)
+    bm25 = Bm25Index.load(settings.bm25_dir)
+    assert bm25 is not None and bm25.version == store.version()
+    assert set(bm25.chunk_ids) == store.chunk_ids()
+
+
+def test_skips_are_listed_with_reasons_and_the_rest_is_indexed(corpus, settings):
+    for name in ("image.txt", "empty.txt", "broken-line.jsonl", "bare-string.json"):
+        shutil.copy(NASTY / name, corpus / name)
+    summary = ingest([corpus], settings)
+    assert summary.added == ALL_GOOD + 2  # the two good lines of broken-line.jsonl
+    reasons = {Path(s.path).name: s.reason for s in summary.skipped}
+    assert reasons["image.txt"] == "binary or undecodable content"
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["broken-line.jsonl:2"].startswith("malformed JSON")
+    assert "neither an object nor a list" in reasons["bare-string.json"]
+    assert json.dumps(summary.to_json()["skipped"])  # plain data for --json
+
+
+def test_the_same_article_twice_is_indexed_once(corpus, settings):
+    shutil.copy(corpus / "records.jsonl", corpus / "zz-copy.jsonl")
+    summary = ingest([corpus], settings)
+    assert summary.added == ALL_GOOD
+    duplicates = [s for s in summary.skipped if "duplicate article id" in s.reason]
+    assert len(duplicates) == 3 and all("zz-copy.jsonl" in s.path for s in duplicates)
+    assert_consistent(snapshot(settings))
+
+
+def test_nothing_readable_is_an_error_naming_the_reasons(tmp_path, settings):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    for name in ("image.txt", "empty.txt"):
+        shutil.copy(NASTY / name, folder / name)
+    with pytest.raises(NothingToIngestError, match="No article could be read") as error:
+        ingest([folder], settings)
+    assert "binary or undecodable content" in str(error.value) and "\n" not in str(error.value)
+    with pytest.raises(NothingToIngestError, match="no such file or folder"):
+        ingest([tmp_path / "missing"], settings)
