@@ -113,6 +113,10 @@ def test_card_highlights_the_cited_sentence_and_gives_its_position():
     assert "<mark>The cited one is here.</mark>" in html
     assert "characters 1,217–1,238" in html  # 1-based, inclusive: body offset 16 of an excerpt at 1200
     assert f'id="{card_id(2, 1)}"' in html
+    long = "Word " * 200 + "The cited one is here. " + "More " * 200
+    html = sources_html(cited_answer(passage(long), "The cited one is here."), 2, {})
+    assert "<mark>The cited one is here.</mark>" in html and html.count("…") == 2
+    assert len(visible_text(html)) < len(long)
     assert "Harbor City Gazette" in html and "2024-03-03" in html
     assert 'href="https://gazette.example/bridge"' in html and 'rel="noopener noreferrer nofollow"' in html
 

@@ -157,8 +157,8 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
                         allow_custom_value=True,
                     )
                     with gr.Row():
-                        since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", max_lines=1)
-                        until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", max_lines=1)
+                        since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-since")
+                        until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-until")
                     k = gr.Slider(1, 30, value=settings.top_k, step=1, label="Passages retrieved")
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="qa-sources", label="Sources")

@@ -13,6 +13,7 @@ from qa.ui.timeline import points, render_timeline
 NOT_FOUND_TITLE = "Not found in the corpus"
 _MARKER = re.compile(r"\[(\d+)\]")
 _NEAREST = 3
+CONTEXT = 240  # characters of the excerpt shown on each side of the cited sentence
 
 
 def card_id(turn: int, n: int) -> str:
@@ -85,7 +86,8 @@ def citation_card(citation: Citation, turn: int) -> str:
     p = citation.passage
     lo = max(0, min(len(p.text), citation.start - p.start))
     hi = max(lo, min(len(p.text), citation.end - p.start))
-    excerpt = f"{text(p.text[:lo])}<mark>{text(p.text[lo:hi])}</mark>{text(p.text[hi:])}"
+    before, after = _context_before(p.text[:lo]), _context_after(p.text[hi:])
+    excerpt = f"{text(before)}<mark>{text(p.text[lo:hi])}</mark>{text(after)}"
     position = f"sentence at characters {citation.start + 1:,}–{citation.end:,}"
     return _card(p, card_id(turn, citation.n), f"[{citation.n}]", excerpt, position, "qa-card")
 
@@ -144,6 +146,21 @@ def error_message(exc: BaseException) -> str:
             f"{markdown_text(f'({type(exc).__name__}; the details are in the server log.) Please try again.')}"
         )
     return f'<span class="qa-error">{text(lead)}.</span> {markdown_text(str(exc))}'
+
+
+def _context_before(part: str) -> str:
+    """At most ``CONTEXT`` characters before the highlight, cut at a word, so the highlight is always in view."""
+    if len(part) <= CONTEXT:
+        return part
+    cut = part[-CONTEXT:]
+    return "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
+
+
+def _context_after(part: str) -> str:
+    if len(part) <= CONTEXT:
+        return part
+    cut = part[:CONTEXT]
+    return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
 
 
 def _abstain_detail(answer: Answer) -> str:

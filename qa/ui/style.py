@@ -22,7 +22,8 @@ a.qa-cite:hover { text-decoration: underline; }
 .qa-card-nearest .qa-badge { background: #78716c; }
 .qa-meta { font-size: .82rem; color: var(--body-text-color-subdued); margin: .2rem 0 .3rem; }
 .qa-excerpt { margin: 0; padding: .3rem .6rem; border-left: 3px solid var(--border-color-primary);
-  font-size: .88rem; max-height: 12rem; overflow-y: auto; white-space: pre-wrap; }
+  font-size: .88rem; white-space: pre-wrap; }
+.qa-card-nearest .qa-excerpt { max-height: 10rem; overflow-y: auto; }
 .qa-excerpt mark { background: #fde68a; color: #1f2937; padding: 0 .1em; }
 .qa-notfound { border: 1px dashed #c2410c; background: #fff7ed; color: #7c2d12; border-radius: 8px;
   padding: .6rem .8rem; display: flex; flex-direction: column; }
@@ -31,8 +32,8 @@ a.qa-cite:hover { text-decoration: underline; }
 .qa-timeline figcaption { font-size: .82rem; color: var(--body-text-color-subdued); }
 .qa-timeline svg { display: block; }
 .qa-tl-axis { stroke: var(--border-color-primary); stroke-width: 1.5; }
-.qa-tl-date { font-size: 10px; fill: var(--body-text-color-subdued); }
-.qa-tl-n { font-size: 9px; font-weight: 700; fill: white; pointer-events: none; }
+.qa-tl-date { font-size: 11px; fill: var(--body-text-color-subdued); }
+.qa-tl-n { font-size: 10.5px; font-weight: 700; fill: white; pointer-events: none; }
 .qa-tl-legend { display: flex; flex-wrap: wrap; gap: .3rem .8rem; font-size: .8rem; }
 .qa-tl-key i { display: inline-block; width: .7em; height: .7em; border-radius: 50%; margin-right: .3em; }
 """

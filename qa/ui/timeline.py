@@ -21,7 +21,7 @@ PALETTE = (
     "#B07AA1",
     "#2CA02C",
 )
-_WIDTH, _PAD, _ROW = 640, 24, 18
+_WIDTH, _PAD, _ROW = 420, 16, 20
 
 
 @dataclass(frozen=True)
@@ -68,22 +68,22 @@ def render_timeline(pts: list[Point], colours: dict[str, str]) -> str:
     dots = []
     for pt in pts:
         x = _PAD + (usable / 2 if first == last else usable * (pt.day - first).days / span)
-        slot = round(x / 14)
+        slot = round(x / 16)
         row = rows.get(slot, 0)
         rows[slot] = row + 1
-        y = 22 + row * _ROW
+        y = 16 + row * _ROW
         colour = colour_for(pt.outlet, colours)
         tip = text(f"{pt.title} — {pt.outlet}, {pt.day.isoformat()}")
         label = (
-            f'<text x="{x:.1f}" y="{y + 3.5:.1f}" text-anchor="middle" class="qa-tl-n">{pt.n}</text>' if pt.n else ""
+            f'<text x="{x:.1f}" y="{y + 3.8:.1f}" text-anchor="middle" class="qa-tl-n">{pt.n}</text>' if pt.n else ""
         )
-        radius = 7 if pt.n else 4.5
+        radius = 8 if pt.n else 5.5
         stroke = ' stroke="#222" stroke-width="1"' if pt.n else ""
         dots.append(
             f'<g class="qa-tl-dot"><title>{tip}</title>'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"{stroke}/>{label}</g>'
         )
-    height = 22 + max(rows.values()) * _ROW + 16
+    height = 16 + max(rows.values()) * _ROW + 6
     axis_y = height - 14
     axis = (
         f'<line x1="{_PAD}" y1="{axis_y}" x2="{_WIDTH - _PAD}" y2="{axis_y}" class="qa-tl-axis"/>'
