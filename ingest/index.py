@@ -205,6 +205,8 @@ def ingest(
 
         if on_plan:
             on_plan(len(new_or_changed))
+        if new_or_changed or gone:
+            store.bump_version()  # a run stopped from here on leaves a version no saved BM25 index matches
         indexer = Indexer(settings, store) if new_or_changed else None
         step = settings.write_batch_articles
         for first in range(0, len(new_or_changed), step):

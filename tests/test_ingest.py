@@ -226,3 +226,25 @@ def test_nothing_readable_is_an_error_naming_the_reasons(tmp_path, settings):
     assert "binary or undecodable content" in str(error.value) and "\n" not in str(error.value)
     with pytest.raises(NothingToIngestError, match="no such file or folder"):
         ingest([tmp_path / "missing"], settings)
+
+
+# ---- interrupted runs -------------------------------------------------------------------------
+
+
+def test_a_run_interrupted_after_its_writes_still_refreshes_bm25_next_time(corpus, settings):
+    """Ctrl-C (or a kill) after the last article is written but before the run ends: the next run,
+    which has nothing left to embed, must still bring the BM25 side in line with the store."""
+    ingest([corpus], settings)
+    shutil.copy(NASTY / "cp1252.txt", corpus / "cafe.txt")
+
+    def interrupt(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest([corpus], settings, progress=interrupt)
+    rerun = ingest([corpus], settings)
+    assert rerun.chunks_written == 0 and rerun.unchanged == ALL_GOOD + 1
+    store = Store(settings)
+    bm25 = Bm25Index.load(settings.bm25_dir)
+    assert bm25 is not None and bm25.version == store.version()
+    assert set(bm25.chunk_ids) == store.chunk_ids()
