@@ -170,6 +170,21 @@ def test_server_killed_mid_ingest_then_rerun_completes_without_duplicates(own_ch
     assert first_article(Assistant(settings).ask(RECALL_QUESTION)) == "tech-001"
 
 
+def test_hung_server_fails_after_the_timeout_instead_of_waiting_forever(own_chroma_server, tmp_path):
+    settings = make_settings(tmp_path / "qa-data", own_chroma_server.url, chroma_timeout=2)
+    store = Store(settings)
+    own_chroma_server.pause()
+    try:
+        for call in (store.chunk_count, lambda: Store(settings)):
+            started = time.monotonic()
+            with pytest.raises(StoreError, match="Cannot reach the Chroma server.*timed out"):
+                call()
+            assert time.monotonic() - started < 10
+    finally:
+        own_chroma_server.resume()
+    assert store.chunk_count() == 0
+
+
 @pytest.mark.parametrize("command", [["stats"], ["ingest", str(ARTICLES)]])
 def test_cli_with_server_down_prints_one_line_and_fails(command):
     url = f"http://127.0.0.1:{free_port()}"
