@@ -4,7 +4,13 @@ equals a clean build of the same input."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,3 +254,192 @@ def test_a_run_interrupted_after_its_writes_still_refreshes_bm25_next_time(corpu
     bm25 = Bm25Index.load(settings.bm25_dir)
     assert bm25 is not None and bm25.version == store.version()
     assert set(bm25.chunk_ids) == store.chunk_ids()
+
+
+# ---- kill -9, in real processes ---------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+TOWNS = ("Ashby", "Millbrook", "Elm Valley", "Harbor City", "Oak Island", "Gull Point", "Kessel", "Northgate")
+TOPICS = ("bridge repairs", "school budget", "flood defences", "tram line", "hospital ward", "bus fares")
+CHUNK_SETTINGS = {"chunk_tokens": 32, "title_prefix_tokens": 0, "write_batch_articles": 6}
+SYNC_THRESHOLD = 1000  # Chroma's default hnsw:sync_threshold: vectors beyond it live in the WAL until a flush
+
+# Run in a fresh interpreter: ingest, then die by SIGKILL without any clean shutdown of Chroma.
+INGEST_THEN_KILL = """
+import json, os, signal, sys
+from pathlib import Path
+from ingest.index import ingest
+from qa.settings import Settings
+summary = ingest([Path(p) for p in sys.argv[1:]], Settings())
+print(json.dumps(summary.to_json()), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+# Run in a fresh interpreter: what the store holds, and whether a query finds every chunk by its own vector.
+INSPECT = """
+import json
+from qa.settings import Settings
+from qa.store import Store
+store = Store(Settings())
+chunks = store._chunks
+found = chunks.get(include=["embeddings"])
+ids, vectors = found["ids"], found["embeddings"]
+missing = []
+for first in range(0, len(ids), 256):
+    hits = chunks.query(query_embeddings=vectors[first:first + 256], n_results=min(10, len(ids)), include=[])
+    missing += [own for own, near in zip(ids[first:first + 256], hits["ids"]) if own not in near]
+manifest = {e.article_id: [e.content_hash, e.state, list(e.chunk_ids)] for e in store.manifest().values()}
+print(json.dumps({"count": chunks.count(), "ids": ids, "missing": missing, "manifest": manifest}))
+"""
+
+
+def generated_corpus(folder: Path, articles: int) -> Path:
+    """A JSONL of template-written articles, about ten one-sentence chunks each at 32 word pieces."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in range(articles):
+        town, topic = TOWNS[n % len(TOWNS)], TOPICS[(n // len(TOWNS)) % len(TOPICS)]
+        body = " ".join(
+            f"In {town}, officials said part {k} of {topic} plan {n} would cost {(n * 7 + k * 3) % 90 + 2} million."
+            for k in range(10)
+        )
+        rows.append({"id": f"gen-{n:04d}", "title": f"{town} approves {topic} plan {n}", "body": body, "source": "Gen"})
+    path = folder / "generated.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    return path
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update({"QA_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"})
+    env.update({f"QA_{key.upper()}": str(value) for key, value in CHUNK_SETTINGS.items()})
+    return env
+
+
+def python(code: str, args: list[str], settings: Settings, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def qa_ingest(paths: list[Path], settings: Settings) -> dict:
+    """``qa ingest --json`` in its own process, to completion; its summary."""
+    result = python("from qa.cli import app; app()", ["ingest", *map(str, paths), "--json"], settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def inspect(settings: Settings) -> dict:
+    """The store as a fresh process sees it."""
+    result = python(INSPECT, [], settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def expected_index(paths: list[Path], settings: Settings) -> dict[str, list]:
+    """The manifest a clean build of ``paths`` has (chunk ids are deterministic; no embedding needed)."""
+    from ingest.article import Article
+    from ingest.index import Indexer
+    from ingest.load import load_paths
+
+    indexer = Indexer(settings, store=None)
+    articles = [a for a in load_paths(paths, settings.max_file_bytes) if isinstance(a, Article)]
+    return {a.id: [a.content_hash, "done", [c.id for c in indexer.chunks_for(a)[1]]] for a in articles}
+
+
+def assert_same_as_clean_build(seen: dict, expected: dict[str, list]) -> None:
+    """Same manifest, every chunk present once, none extra, every one found by a query."""
+    assert seen["manifest"] == expected
+    wanted = [chunk_id for _, _, ids in expected.values() for chunk_id in ids]
+    assert sorted(seen["ids"]) == sorted(wanted), "orphans, duplicates or missing chunks"
+    assert seen["count"] == len(wanted)
+    assert seen["missing"] == [], "chunks the vector index does not return"
+
+
+def pending_in(data_dir: Path) -> tuple[int, int]:
+    """(pending, done) manifest entries, read straight from Chroma's SQLite file without opening Chroma."""
+    path = data_dir / "chroma" / "chroma.sqlite3"
+    if not path.exists():
+        return 0, 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2) as db:
+            rows = db.execute(
+                "SELECT string_value, COUNT(*) FROM embedding_metadata WHERE key = 'state' GROUP BY string_value"
+            ).fetchall()
+    except sqlite3.Error:
+        return 0, 0
+    counts = dict(rows)
+    return counts.get("pending", 0), counts.get("done", 0)
+
+
+def kill_mid_run(paths: list[Path], settings: Settings, timeout: float = 300) -> tuple[int, int]:
+    """Start ``qa ingest``, SIGKILL it once some articles are done and others pending; the counts seen."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from qa.cli import app; app()", "ingest", *map(str, paths), "--json"],
+        cwd=REPO,
+        env=child_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout
+    seen = (0, 0)
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            seen = pending_in(settings.data_dir)
+            if seen[0] and seen[1] >= 2 * CHUNK_SETTINGS["write_batch_articles"]:
+                break
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    return seen
+
+
+@pytest.mark.slow
+def test_kill_9_mid_ingest_then_rerun_equals_a_clean_build_above_the_hnsw_sync_threshold(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", **CHUNK_SETTINGS)
+    paths = [generated_corpus(tmp_path / "corpus", 110)]
+    expected = expected_index(paths, settings)
+    assert sum(len(ids) for _, _, ids in expected.values()) > SYNC_THRESHOLD
+
+    pending, done = kill_mid_run(paths, settings)
+    assert pending and done < len(expected), "killed mid-run, with articles half-written"
+
+    # The re-run recovers, finishes, and dies by SIGKILL itself: no clean shutdown after >1000 writes.
+    rerun = python(INGEST_THEN_KILL, list(map(str, paths)), settings)
+    assert rerun.returncode == -9, rerun.stderr[-2000:]
+    resumed = json.loads(rerun.stdout.strip().splitlines()[-1])
+    assert resumed["recovered"] >= 1 and resumed["unchanged"] >= 1, "the re-run resumed instead of starting over"
+    assert_same_as_clean_build(inspect(settings), expected)
+
+    again = qa_ingest(paths, settings)
+    assert (again["chunks_written"], again["unchanged"], again["added"]) == (0, len(expected), 0)
+    assert_same_as_clean_build(inspect(settings), expected)
+    bm25 = Bm25Index.load(settings.bm25_dir)
+    assert bm25 is not None and sorted(bm25.chunk_ids) == sorted(inspect(settings)["ids"])
+
+
+@pytest.mark.slow
+def test_small_index_survives_a_kill_after_writing_and_a_clean_exit(tmp_path):
+    """Below Chroma's sync threshold every vector is only in the write-ahead log: a fresh process must see it."""
+    settings = Settings(data_dir=tmp_path / "data", **CHUNK_SETTINGS)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(GOOD, corpus)
+    expected = expected_index([corpus], settings)
+    assert sum(len(ids) for _, _, ids in expected.values()) < SYNC_THRESHOLD
+
+    killed = python(INGEST_THEN_KILL, [str(corpus)], settings)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert_same_as_clean_build(inspect(settings), expected)
+
+    (corpus / "plain.txt").unlink()
+    del expected[f"file:{(corpus / 'plain.txt').resolve()}"]
+    summary = qa_ingest([corpus], settings)
+    assert (summary["removed"], summary["chunks_written"]) == (1, 0)
+    assert_same_as_clean_build(inspect(settings), expected)
