@@ -247,6 +247,16 @@ class Store:
             for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
         }
 
+    def get_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors of ``chunk_ids`` (hybrid search scores BM25's finds by cosine too)."""
+        vectors: dict[str, list[float]] = {}
+        for batch in _batched(list(chunk_ids), _PAGE):
+            found = self._call(
+                "reading vectors", lambda batch=batch: self._chunks.get(ids=batch, include=["embeddings"])
+            )
+            vectors.update({i: list(v) for i, v in zip(found["ids"], found["embeddings"], strict=True)})
+        return vectors
+
     def query(self, embedding: Sequence[float], n: int, where: dict | None = None) -> list[Passage]:
         """Nearest chunks to ``embedding``; ``score`` is the cosine similarity."""
         count = self.chunk_count()
