@@ -77,8 +77,12 @@ def index_config(settings: Settings) -> dict:
 @contextmanager
 def writer_lock(settings: Settings) -> Iterator[None]:
     """One writer per data dir: a second ``qa ingest`` fails at once instead of corrupting the first."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.data_dir / "ingest.lock", "a+") as handle:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(settings.data_dir / "ingest.lock", "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise StoreError(f"Cannot use {settings.data_dir} as the data directory: {exc.strerror or exc}.") from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from qa.errors import QAError
 from qa.settings import Settings, get_settings
@@ -43,7 +44,7 @@ def handle_errors(command):
         try:
             return command(*args, **kwargs)
         except QAError as exc:
-            err.print(f"[red]Error:[/red] {exc}", highlight=False)
+            err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("Interrupted.")
@@ -88,7 +89,7 @@ def ingest(
             on_plan=lambda total: progress.update(task, total=total),
         )
     for skip in summary.skipped:
-        err.print(f"[yellow]skipped[/yellow] {skip}", highlight=False, markup=False)
+        err.print(f"[yellow]skipped[/yellow] {escape(str(skip))}", highlight=False, soft_wrap=True)
     data = summary.to_json()
     line = (
         f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
@@ -98,10 +99,10 @@ def ingest(
     if summary.recovered:
         line += f"; recovered {summary.recovered} articles left half-written by an interrupted run"
     if as_json:
-        err.print(line)
+        err.print(line, soft_wrap=True)
         sys.stdout.write(json.dumps(data) + "\n")
     else:
-        out.print(line)
+        out.print(line, soft_wrap=True)
     if strict and summary.skipped:
         raise typer.Exit(1)
 
