@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 
 from dateutil import parser as date_parser
 
+# Two defaults that differ in every field: what a date string leaves out comes out different.
+_DEFAULTS = (datetime(2000, 1, 1, 0, 0, 0), datetime(2001, 2, 2, 1, 1, 1))
+_EPOCH = re.compile(r"^\d{10}(\d{3})?(\.\d+)?$")  # Unix time in seconds or milliseconds
+
 
 def to_iso(value: str) -> str:
-    """``"2023-11-27 08:45:59.000000000Z"`` -> ``"2023-11-27T08:45:59+00:00"``; unreadable -> ``""``."""
+    """``"2023-11-27 08:45:59.000000000Z"`` -> ``"2023-11-27T08:45:59+00:00"``; ``"Nov 2023"`` -> ``"2023-11"``;
+    a Unix timestamp -> its UTC time; unreadable, or without a year -> ``""``. Missing parts are never invented."""
     value = (value or "").strip()
     if not value:
         return ""
+    if _EPOCH.match(value):
+        return _from_epoch(value)
     try:
-        parsed = date_parser.parse(_trim_nanoseconds(value), fuzzy=False)
+        first, second = (date_parser.parse(_trim_nanoseconds(value), default=d, fuzzy=False) for d in _DEFAULTS)
     except (ValueError, OverflowError, TypeError):
         return ""
-    if not (1800 <= parsed.year <= 2200):
+    if first.year != second.year or not (1800 <= first.year <= 2200):
         return ""
-    if parsed.time() == datetime.min.time() and parsed.tzinfo is None and len(value) <= 10:
-        return parsed.date().isoformat()
-    return parsed.isoformat(timespec="seconds")
+    if first.month != second.month:
+        return f"{first.year:04d}"
+    if first.day != second.day:
+        return f"{first.year:04d}-{first.month:02d}"
+    if first.hour != second.hour:
+        return first.date().isoformat()
+    return first.isoformat(timespec="seconds")
 
 
 def day_number(iso: str) -> int:
@@ -32,6 +44,15 @@ def day_number(iso: str) -> int:
     except ValueError:
         return 0
     return day.year * 10000 + day.month * 100 + day.day
+
+
+def _from_epoch(value: str) -> str:
+    seconds = float(value) / (1000 if len(value.split(".")[0]) == 13 else 1)
+    try:
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return moment.isoformat(timespec="seconds") if 1800 <= moment.year <= 2200 else ""
 
 
 def _trim_nanoseconds(value: str) -> str:

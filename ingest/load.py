@@ -154,7 +154,8 @@ def _article_from_document(text: str, suffix: str, name: str) -> Article | Skip:
 
 
 def _records_from_jsonl(text: str, name: str) -> Iterator[Article | Skip]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a record: str.splitlines() would also cut at U+2028, U+0085, ... inside JSON strings.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

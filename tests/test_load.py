@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.article import Article, Skip
+from ingest.dates import day_number, to_iso
 from ingest.load import decode, load_file, load_paths
 
 LOADERS = Path(__file__).parent / "fixtures" / "loaders"
@@ -281,3 +282,44 @@ def test_multihop_corpus_loads_609_complete_articles(multihop):
         assert article.published[:10] == record["published_at"][:10] and "T" in article.published
         assert article.body == record["body"].replace("\r\n", "\n").strip()
     assert sum(bool(a.author) for a in articles) == sum(bool(r["author"]) for r in raw)
+
+
+# ---- dates and odd JSON text --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("2023-11-27 08:45:59.000000000Z", "2023-11-27T08:45:59+00:00"),
+        ("2023-11-27T08:45:59.123456789+02:00", "2023-11-27T08:45:59+02:00"),
+        ("Mon, 27 Nov 2023 08:45:59 GMT", "2023-11-27T08:45:59+00:00"),
+        ("2023-11-27", "2023-11-27"),
+        ("November 27, 2023", "2023-11-27"),
+        ("Nov 2023", "2023-11"),
+        ("2023", "2023"),
+        ("1700000000", "2023-11-14T22:13:20+00:00"),
+        ("1700000000000", "2023-11-14T22:13:20+00:00"),
+        ("12", ""),
+        ("12:30", ""),
+        ("2023-02-30", ""),
+        ("next Tuesday", ""),
+        ("", ""),
+    ],
+)
+def test_dates_become_iso_without_invented_parts(written, iso):
+    assert to_iso(written) == iso
+
+
+def test_day_numbers_for_date_filters():
+    assert day_number("2023-11-27T08:45:59+00:00") == 20231127
+    assert day_number("2023-11") == 0 and day_number("") == 0
+
+
+def test_jsonl_records_may_hold_unicode_line_separators(tmp_path):
+    """U+2028, U+0085 and friends are legal inside JSON strings: only newlines separate records."""
+    path = tmp_path / "separators.jsonl"
+    rows = [{"id": f"s{n}", "title": "T", "body": f"First part\u2028second part\x85third part {n}."} for n in (1, 2)]
+    path.write_text("\r\n".join(json.dumps(row, ensure_ascii=False) for row in rows), encoding="utf-8")
+    articles, skips = articles_and_skips(path)
+    assert skips == [] and [a.id for a in articles] == ["s1", "s2"]
+    assert articles[0].body == "First part\u2028second part\x85third part 1."
