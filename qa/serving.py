@@ -32,6 +32,7 @@ from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 _STAMP = "stamp.json"
+_SNAPSHOT_NUMBERS = itertools.count(1)  # per process: two servers in one process never share a folder
 
 
 def corpus_signature(settings: Settings) -> tuple[int, int] | None:
@@ -63,7 +64,6 @@ class LiveAssistant:
         self.settings = settings
         self.snapshots = settings.chroma_url is None
         self.root = settings.data_dir / "serving"
-        self._counter = itertools.count(1)
         self._swap = threading.Lock()
         self._reload = threading.Lock()
         self._current: Generation | None = None
@@ -75,8 +75,10 @@ class LiveAssistant:
     def start(self, watch: bool = True) -> LiveAssistant:
         """Open the first snapshot (waiting for a running ingest) and start watching for new ones."""
         self._remove_stale()
-        while not self.reload(force=True):
-            time.sleep(0.5)
+        if not self.reload(force=True):
+            log.warning("`qa ingest` is writing to %s: waiting for it to finish.", self.settings.data_dir)
+            while not self.reload(force=True):
+                time.sleep(0.5)
         if watch and self.snapshots:
             self._watcher = threading.Thread(target=self._watch, name="qa-index-watcher", daemon=True)
             self._watcher.start()
@@ -156,7 +158,7 @@ class LiveAssistant:
         if self.snapshots:
             from ingest.index import writer_lock
 
-            folder = self.root / f"{os.getpid()}-{next(self._counter)}"
+            folder = self.root / f"{os.getpid()}-{next(_SNAPSHOT_NUMBERS)}"
             try:
                 with writer_lock(self.settings):
                     signature = corpus_signature(self.settings)

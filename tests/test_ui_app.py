@@ -100,3 +100,35 @@ def test_api_follow_up_uses_history(client):
 def test_only_the_ask_endpoint_is_public(client):
     info = client.view_api(return_format="dict", print_info=False)
     assert list(info["named_endpoints"]) == ["/ask"]
+
+
+def test_login_is_required_when_qa_auth_is_set(served):
+    from gradio_client import Client
+
+    from qa.ui.serve import serve
+
+    settings, _ = served
+    secured = settings.model_copy(update={"port": free_port(), "auth": "ana:s3cret:with-colon"})
+    demo, live = serve(secured, block=False)
+    try:
+        url = f"http://127.0.0.1:{secured.port}/"
+        with pytest.raises(Exception, match="(?i)login|auth|401|credentials"):
+            Client(url, verbose=False).predict(BRIDGE_QUESTION, api_name="/ask")
+        with pytest.raises(Exception, match="(?i)login|auth|401|credentials|incorrect"):
+            Client(url, auth=("ana", "wrong"), verbose=False)
+        answer = Client(url, auth=("ana", "s3cret:with-colon"), verbose=False).predict(BRIDGE_QUESTION, api_name="/ask")
+        assert answer["citations"]
+    finally:
+        demo.close()
+        live.close()
+
+
+def test_parse_auth():
+    from qa.errors import QAError
+    from qa.ui.blocks import parse_auth
+
+    assert parse_auth(None) is None
+    assert parse_auth("u:p:q") == ("u", "p:q")
+    for bad in ("nopassword", ":p", "u:"):
+        with pytest.raises(QAError, match="user:password"):
+            parse_auth(bad)
