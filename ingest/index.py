@@ -176,6 +176,9 @@ def ingest(
         store.check_config(index_config(settings), adopt=True)
         summary.recovered = recover(store)
         manifest = store.manifest()
+        if repaired := reconcile(store, manifest):
+            summary.recovered += repaired
+            manifest = store.manifest()
 
         articles: dict[str, Article] = {}
         for item in load_paths(paths, settings.max_file_bytes):
@@ -235,6 +238,22 @@ def recover(store: Store) -> int:
     store.delete_chunks([i for entry in pending for i in (*entry.chunk_ids, *entry.stale_ids)])
     store.forget([entry.article_id for entry in pending])
     return len(pending)
+
+
+def reconcile(store: Store, manifest: dict[str, ManifestEntry]) -> int:
+    """Repair what no pending entry explains (a ``--rebuild`` killed between dropping the chunks and the
+    manifest): articles missing chunks are forgotten, to be embedded again, and unclaimed chunks deleted.
+    A cheap count comparison first; the full check only when it disagrees. Returns the articles repaired."""
+    claimed = {chunk_id for entry in manifest.values() for chunk_id in entry.chunk_ids}
+    if store.chunk_count() == len(claimed):
+        return 0
+    present = store.chunk_ids()
+    orphans = sorted(present - claimed)
+    orphaned_articles = {p.article_id for p in store.get_passages(orphans).values()} if orphans else set()
+    broken = [entry for entry in manifest.values() if not present.issuperset(entry.chunk_ids)]
+    store.delete_chunks([*orphans, *(i for entry in broken for i in entry.chunk_ids if i in present)])
+    store.forget([entry.article_id for entry in broken])
+    return len(broken) + len(orphaned_articles)
 
 
 def remove(store: Store, entries: list[ManifestEntry]) -> int:

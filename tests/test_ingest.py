@@ -256,6 +256,33 @@ def test_a_run_interrupted_after_its_writes_still_refreshes_bm25_next_time(corpu
     assert set(bm25.chunk_ids) == store.chunk_ids()
 
 
+def test_a_rebuild_killed_between_dropping_chunks_and_manifest_is_repaired_by_a_plain_run(corpus, settings, tmp_path):
+    """`--rebuild` drops the chunk collection, then the manifest; a kill between the two leaves every
+    article marked done with no chunks. The next run, even without `--rebuild`, must embed them again."""
+    ingest([corpus], settings)
+    Store(settings)._client.delete_collection(settings.collection)  # the state such a kill leaves
+    summary = ingest([corpus], settings)
+    assert summary.recovered == ALL_GOOD and summary.added == ALL_GOOD
+    after = snapshot(settings)
+    assert_consistent(after)
+    assert after == clean_build([corpus], tmp_path)
+
+
+def test_orphan_chunks_are_deleted_and_articles_missing_chunks_embedded_again(corpus, settings, tmp_path):
+    ingest([corpus], settings)
+    store = Store(settings)
+    manifest = store.manifest()
+    store.forget(["jl-1"])  # its chunks are now claimed by no article
+    orphaned = ingest([corpus], settings)
+    assert (orphaned.recovered, orphaned.added, orphaned.unchanged) == (1, 1, ALL_GOOD - 1)
+    assert snapshot(settings) == clean_build([corpus], tmp_path)
+
+    store.delete_chunks(list(manifest["jl-2"].chunk_ids))  # jl-2 is marked done without its chunks
+    missing = ingest([corpus], settings)
+    assert (missing.recovered, missing.added, missing.unchanged) == (1, 1, ALL_GOOD - 1)
+    assert snapshot(settings) == clean_build([corpus], tmp_path / "again")
+
+
 # ---- kill -9, in real processes ---------------------------------------------------------------
 
 REPO = Path(__file__).resolve().parents[1]
