@@ -49,7 +49,7 @@ def test_api_answers_with_a_citation_of_the_article(client):
     cited = [c for c in result["citations"] if "$40 million" in c["sentence"]]
     assert cited, result["citations"]
     assert cited[0]["title"] == "Harbor City council approves $40 million bridge repair plan"
-    assert cited[0]["article_id"].endswith("harbor-bridge.txt")
+    assert cited[0]["url"] == "https://harborcitygazette.example/news/bridge-repair-plan"
     c = cited[0]
     assert c["excerpt"][c["highlight"][0] : c["highlight"][1]] == c["sentence"]
 
