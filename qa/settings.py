@@ -24,10 +24,11 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Articles indexed by `make run` / the app when empty.")
 
     # Embedding
-    embed_backend: str = Field("torch", description="Embedding backend: torch or onnx.")
+    embed_backend: str = Field("torch", description="Embedding backend: torch, torch-bf16, onnx or onnx-int8.")
     embed_batch_size: int = Field(64, ge=1)
     write_batch_articles: int = Field(32, ge=1, description="Articles embedded and written per step.")
-    embed_threads: int = Field(0, ge=0, description="CPU threads for embedding (0: all cores).")
+    embed_threads: int = Field(0, ge=0, description="Embedding worker threads, one core each (0: all cores).")
+    model_cache_dir: Path | None = Field(None, description="Exported ONNX models (default ~/.cache/newsqa/models).")
 
     # Chunking
     chunk_tokens: int = Field(200, ge=32, le=254, description="Word pieces per chunk, title prefix included.")
