@@ -151,11 +151,10 @@ def serve(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Start the web chat (same as `python app.py`); indexes the corpus folder first when the index is empty."""
-    import logging
-
+    from qa.ui.serve import configure_logging
     from qa.ui.serve import serve as run_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     run_server(settings_from(data_dir, collection, chroma_url, host=host, port=port))
 
 

@@ -133,6 +133,7 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
                     latex_delimiters=[],
                     feedback_options=None,
                     group_consecutive_messages=False,
+                    buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
                     placeholder="Answers quote the articles verbatim, with numbered sources.",
                 )
                 with gr.Row():
@@ -168,7 +169,8 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
         outputs = [chatbot, turns, sources, box]
         box.submit(respond, inputs, outputs, api_visibility="private")
         send.click(respond, inputs, outputs, api_visibility="private")
-        reset.click(clear, None, [chatbot, turns, sources, box], api_visibility="private", queue=False)
+        reset.click(clear, None, outputs, api_visibility="private", queue=False)
+        chatbot.clear(clear, None, outputs, api_visibility="private", queue=False)  # its own bin icon: forget too
         demo.load(summary, None, corpus, api_visibility="private", queue=False)
         gr.api(ask, api_name="ask")
     demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)

@@ -68,9 +68,16 @@ def serve(settings: Settings, *, block: bool = True):
     return demo, live
 
 
+def configure_logging() -> None:
+    """Our own INFO lines (index swaps) on the console; not every HTTP request Gradio makes to itself."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def main(settings: Settings | None = None) -> None:
     """``python app.py``: settings from the environment, expected failures as one line, not a traceback."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         serve(settings or get_settings())
     except QAError as exc:
