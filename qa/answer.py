@@ -53,6 +53,7 @@ class Answer:
     abstained: bool
     evidence_score: float = 0.0
     timings: dict = field(default_factory=dict, compare=False)
+    notice: str = ""  # a caveat to show beside the answer (e.g. a question in another script)
 
     def to_json(self) -> dict:
         return {
@@ -62,6 +63,7 @@ class Answer:
             "evidence_score": round(self.evidence_score, 4),
             "citations": [c.to_json() for c in self.citations],
             "passages": [p.to_json() for p in self.passages],
+            "notice": self.notice,
         }
 
 
@@ -166,11 +168,17 @@ def _terms(text: str) -> set[str]:
 
 
 def compose(
-    question: str, passages: list[Passage], *, max_sentences: int, evidence_score: float, threshold: float
+    question: str,
+    passages: list[Passage],
+    *,
+    max_sentences: int,
+    evidence_score: float,
+    threshold: float,
+    notice: str = "",
 ) -> Answer:
     """Quote the best sentences (one per article first) with ``[n]`` citations, or abstain."""
     if not passages or evidence_score < threshold:
-        return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score)
+        return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=notice)
     wanted = _terms(question)
     scored = []
     for rank, passage in enumerate(passages):
@@ -194,4 +202,4 @@ def compose(
         citations.append(Citation(n, passage, sentence, passage.start + s, passage.start + e))
         outlet = passage.source or "An article"
         parts.append(f"{outlet}: “{sentence}” [{n}]")
-    return Answer(question, "\n".join(parts), tuple(citations), tuple(passages), False, evidence_score)
+    return Answer(question, "\n".join(parts), tuple(citations), tuple(passages), False, evidence_score, notice=notice)

@@ -76,6 +76,24 @@ class Bm25Index:
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
         return self._retriever.get_scores(tokens[0])
 
+    def terms(self, texts: list[str]) -> list[list[str]]:
+        """The index's own view of ``texts``: stemmed words without stop words."""
+        import bm25s
+
+        if not texts:
+            return []
+        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
+
+    def doc_freq(self, term: str) -> int:
+        """How many chunks contain ``term`` (0 when the corpus never uses it)."""
+        if self._retriever is None:
+            return 0
+        index = self._retriever.vocab_dict.get(term)
+        if index is None:
+            return 0
+        indptr = self._retriever.scores["indptr"]
+        return int(indptr[index + 1] - indptr[index])
+
     def save(self, folder: Path) -> None:
         """Write atomically: a reader sees the old index or the new one, never half of each."""
         folder.parent.mkdir(parents=True, exist_ok=True)

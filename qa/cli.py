@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from qa.errors import QAError
+from qa.errors import BadQuestionError, QAError
 from qa.settings import Settings, get_settings
 
 app = typer.Typer(help="Answer questions about news articles, with cited excerpts.", no_args_is_help=True)
@@ -137,6 +137,192 @@ def stats(
         table.add_row(name, str(count))
     if data["outlets"]:
         out.print(table)
+
+
+Since = Annotated[
+    str | None,
+    typer.Option("--since", help="Only articles published on or after this date (2023-10-01, 'October 2023')"),
+]
+Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
+Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
+TopK = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages retrieved [default 10]")]
+
+
+def _filters(assistant, outlet: list[str] | None, since: str | None, until: str | None):
+    from qa.query import parse_day
+    from qa.retrieve import Filters
+
+    try:
+        first = parse_day(since, last=False) if since else None
+        last = parse_day(until, last=True) if until else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    return Filters(outlets=assistant.resolve_outlets(outlet or []), since=first, until=last)
+
+
+@app.command()
+@handle_errors
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question (omit with --batch)")] = None,
+    k: TopK = None,
+    outlet: Outlets = None,
+    since: Since = None,
+    until: Until = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    history: Annotated[
+        Path | None, typer.Option("--history", help='Earlier turns: JSON list of {"role", "content"}, oldest first')
+    ] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL of {id, question[, history]} to answer")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL answers")] = None,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Answer a question with verbatim, cited excerpts (or say the corpus does not answer it)."""
+    from qa.assistant import Assistant
+    from qa.batch import read_history
+
+    if (question is None) == (batch is None):
+        raise typer.BadParameter("Give either a QUESTION or --batch FILE.jsonl.")
+    if batch is not None and out_path is None:
+        raise typer.BadParameter("--batch needs --out ANSWERS.jsonl.")
+    settings = settings_from(data_dir, collection, chroma_url)
+    assistant = Assistant(settings)
+    filters = _filters(assistant, outlet, since, until)
+    if batch is not None:
+        _ask_batch(assistant, batch, out_path, k, filters)
+        return
+    turns = read_history(history) if history else None
+    answer = assistant.ask(question, history=turns, filters=filters, k=k)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+    else:
+        _render_answer(answer)
+
+
+def _ask_batch(assistant, path: Path, out_path: Path, k: int | None, filters) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from qa.batch import answer_record, read_batch
+
+    items = list(read_batch(path))
+    assistant.warm_up()
+    written = bad = 0
+    progress = Progress(TextColumn("Answering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+    try:
+        sink = out_path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise QAError(f"Cannot write {out_path}: {exc.strerror or exc}.") from exc
+    with sink, progress:
+        task = progress.add_task("ask", total=len(items))
+        for item in items:
+            progress.advance(task)
+            if isinstance(item, str):
+                bad += 1
+                err.print(f"[yellow]skipped[/yellow] {path}: {item}", highlight=False)
+                continue
+            try:
+                answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k)
+            except BadQuestionError as exc:
+                bad += 1
+                err.print(f"[yellow]skipped[/yellow] {path}: id {item.id}: {exc}", highlight=False, markup=False)
+                continue
+            sink.write(json.dumps(answer_record(item.id, answer), ensure_ascii=False) + "\n")
+            written += 1
+    err.print(f"{written} answers written to {out_path}; {bad} lines skipped")
+
+
+def _render_answer(answer) -> None:
+    from rich.markup import escape
+    from rich.text import Text
+
+    if answer.notice:
+        err.print(f"[yellow]Note:[/yellow] {escape(answer.notice)}")
+    out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
+    if answer.abstained:
+        if answer.passages:
+            out.print("\n[dim]Nearest excerpts (they do not answer the question):[/dim]")
+        for i, passage in enumerate(answer.passages[:3], start=1):
+            out.print(f"  ({i}) {escape(passage.title)} — {escape(passage.source)}, {passage.published[:10]}")
+            out.print(Text("      " + _short(passage.text), style="dim"))
+        return
+    out.print()
+    for citation in answer.citations:
+        p = citation.passage
+        out.print(f"[bold][{citation.n}][/bold] {escape(p.title)} — {escape(p.source)}, {p.published[:10]}")
+        if p.url:
+            out.print(f"    {escape(p.url)}", style="blue")
+        lo, hi = citation.start - p.start, citation.end - p.start
+        excerpt = Text("    ")
+        excerpt.append(p.text[:lo], style="dim")
+        excerpt.append(p.text[lo:hi], style="bold yellow")
+        excerpt.append(p.text[hi:], style="dim")
+        out.print(excerpt)
+        out.print(f"    [dim]characters {citation.start}-{citation.end} of the article[/dim]")
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@app.command(name="eval")
+@handle_errors
+def evaluate(
+    dataset: Annotated[Path, typer.Argument(help="JSONL questions with gold (MultiHop-RAG queries or follow-ups)")],
+    k: TopK = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from qa.assistant import Assistant
+    from qa.eval import run_eval
+
+    settings = settings_from(data_dir, collection, chroma_url)
+    assistant = Assistant(settings)
+    progress = Progress(TextColumn("Evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+    with progress:
+        task = progress.add_task("eval", total=None)
+        report = run_eval(
+            assistant,
+            dataset,
+            k=k,
+            limit=limit,
+            on_total=lambda n: progress.update(task, total=n),
+            on_step=lambda: progress.advance(task),
+        )
+    for problem in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, markup=False)
+    summary = report.summary()
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    _render_eval(summary)
+
+
+def _render_eval(summary: dict) -> None:
+    from rich.table import Table
+
+    from qa.eval import COLUMNS
+
+    groups = {"overall": summary["overall"], **summary["by_type"]}
+    shown = [c for c in COLUMNS if any(c in g for g in groups.values())]
+    table = Table("questions", "n", *shown)
+    for name, values in groups.items():
+        table.add_row(name, str(values["n"]), *(f"{values[c]:.3f}" if c in values else "" for c in shown))
+    out.print(table)
+    if "latency_ms" in summary:
+        out.print(f"latency per question: p50 {summary['latency_ms']['p50']} ms, p95 {summary['latency_ms']['p95']} ms")
+    if "passage_tokens" in summary:
+        t = summary["passage_tokens"]
+        out.print(f"passage length (word pieces): median {t['median']}, p95 {t['p95']}, max {t['max']}")
+    if summary["skipped"]:
+        out.print(f"{summary['skipped']} lines skipped")
 
 
 @app.command()

@@ -40,12 +40,15 @@ class Settings(BaseSettings):
 
     # Retrieval and answering
     top_k: int = Field(10, ge=1, le=100, description="Passages returned per question.")
-    candidates: int = Field(100, ge=10, description="Candidates fetched from each retriever before fusion.")
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense scores in the blend.")
-    per_article_cap: int = Field(2, ge=1, description="Max passages per article in the first pass.")
-    outlet_boost: float = Field(0.25, ge=0.0)
+    candidates: int = Field(200, ge=10, description="Candidates fetched from each retriever before fusion.")
+    dense_weight: float = Field(0.3, ge=0.0, le=1.0, description="Dense share of the blend; BM25 has the rest.")
+    outlet_boost: float = Field(0.2, ge=0.0, description="Added to passages of an outlet the question names.")
+    date_boost: float = Field(0.1, ge=0.0, description="Added to articles published within a day of a date named.")
+    period_boost: float = Field(0.05, ge=0.0, description="Added inside a period named (after X...).")
+    distinct_articles: int = Field(10, ge=1, description="Leading passages taken from different articles.")
+    per_article_cap: int = Field(2, ge=1, description="Max passages per article after the distinct slots.")
     answer_sentences: int = Field(3, ge=1, le=10)
-    abstain_threshold: float = Field(0.35, description="Evidence score under which the assistant abstains.")
+    abstain_threshold: float = Field(0.70, description="Abstain under this evidence score (qa.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
 
     # Web chat
