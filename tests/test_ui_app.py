@@ -72,7 +72,7 @@ def test_api_filters_restrict_outlets_and_dates(client):
     only = client.predict(BRIDGE_QUESTION, ["Coastal Daily"], api_name="/ask")
     assert {c["source"] for c in only["citations"]} <= {"Coastal Daily"}
     assert {p["source"] for p in only["passages"]} == {"Coastal Daily"}
-    dated = client.predict("e-bike battery recall", None, "2023-11-01", "2023-11-30", api_name="/ask")
+    dated = client.predict(question="e-bike battery recall", since="2023-11-01", until="2023-11-30", api_name="/ask")
     assert dated["passages"] and all(p["published_at"].startswith("2023-11") for p in dated["passages"])
 
 
