@@ -30,6 +30,7 @@ from qa.ui.timeline import outlet_colours  # noqa: E402
 
 log = logging.getLogger(__name__)
 STREAM_STEPS = 8
+DONE = '<span class="qa-done"></span>'  # marks a finished message (for tests and assistive tech)
 EMPTY_SOURCES = '<div class="qa-sources qa-muted">Ask a question: the cited sources and a timeline appear here.</div>'
 
 
@@ -82,11 +83,11 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
             filters = parse_filters(chosen, since, until)
             answer = live.ask(question, history=turns, filters=filters, k=int(k) if k else None)
         except QAError as exc:
-            yield [*chat, {"role": "assistant", "content": error_message(exc)}], turns, gr.skip(), ""
+            yield [*chat, {"role": "assistant", "content": error_message(exc) + DONE}], turns, gr.skip(), ""
             return
         except Exception as exc:  # noqa: BLE001 - the user sees a message, the log keeps the traceback
             log.exception("Answering %r failed", question)
-            yield [*chat, {"role": "assistant", "content": error_message(exc)}], turns, gr.skip(), ""
+            yield [*chat, {"role": "assistant", "content": error_message(exc) + DONE}], turns, gr.skip(), ""
             return
         message = answer_message(answer, turn)
         turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
@@ -97,7 +98,7 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
             partial = partial_message(message, shown)
             yield [*chat, {"role": "assistant", "content": partial + "▍"}], turns, gr.skip(), ""
             time.sleep(0.03)
-        yield [*chat, {"role": "assistant", "content": message}], turns, sources, ""
+        yield [*chat, {"role": "assistant", "content": message + DONE}], turns, sources, ""
 
     def clear() -> tuple:
         return [], [], EMPTY_SOURCES, ""
