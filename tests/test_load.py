@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ingest.article import Article, Skip
 from ingest.dates import day_number, to_iso
-from ingest.load import decode, load_file, load_paths
+from ingest.load import BODY_KEYS, DATE_KEYS, ID_KEYS, TITLE_KEYS, URL_KEYS, decode, load_file, load_paths
 
 LOADERS = Path(__file__).parent / "fixtures" / "loaders"
 GOOD = LOADERS / "good"
@@ -323,3 +325,40 @@ def test_jsonl_records_may_hold_unicode_line_separators(tmp_path):
     articles, skips = articles_and_skips(path)
     assert skips == [] and [a.id for a in articles] == ["s1", "s2"]
     assert articles[0].body == "First part\u2028second part\x85third part 1."
+
+
+# ---- whatever the bytes, never an exception ------------------------------------------------------
+
+KEYS = [*TITLE_KEYS[:2], *BODY_KEYS[:3], *URL_KEYS[:1], *DATE_KEYS[:2], *ID_KEYS[:2], "source", "author"]
+SUFFIXES = [".txt", ".md", ".html", ".json", ".jsonl"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=6),
+    max_leaves=20,
+)
+
+
+@given(data=st.binary(max_size=2000), suffix=st.sampled_from(SUFFIXES))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_bytes_give_articles_or_skips_never_an_exception(tmp_path, data, suffix):
+    path = tmp_path / f"random{suffix}"
+    path.write_bytes(data)
+    for item in load_file(path, LIMIT):
+        assert isinstance(item, Article | Skip)
+        if isinstance(item, Article):
+            assert item.body and item.body == item.body.strip() and "\n" not in item.title
+        else:
+            assert item.path.startswith(str(path)) and item.reason and "\n" not in item.reason
+
+
+@given(records=st.lists(JSON_VALUES, max_size=5), as_lines=st.booleans())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_json_records_give_articles_or_skips(tmp_path, records, as_lines):
+    path = tmp_path / ("random.jsonl" if as_lines else "random.json")
+    text = "\n".join(json.dumps(r) for r in records) if as_lines else json.dumps(records)
+    path.write_text(text, encoding="utf-8")
+    items = list(load_file(path, LIMIT))
+    assert all(isinstance(item, Article | Skip) for item in items)
+    for item in items:
+        if isinstance(item, Article):
+            assert item.body.strip() and item.published == to_iso(item.published)
