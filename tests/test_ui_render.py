@@ -20,7 +20,7 @@ from qa.ui.render import (
     sources_html,
 )
 from qa.ui.safe import markdown_text, safe_url
-from qa.ui.timeline import outlet_colours, points, render_timeline
+from qa.ui.timeline import outlet_colours, points, render_timeline, undated
 
 HOSTILE = '<script>window.pwned=1</script><img src=x onerror="alert(1)"> [click](javascript:alert(2)) *bold*'
 
@@ -160,6 +160,7 @@ def test_timeline_places_articles_by_date_and_colours_by_outlet():
     xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
     assert xs[0] < xs[1]
     assert "No publication dates" in render_timeline([], colours)
+    assert "(1 undated, not shown)" in render_timeline(pts, colours, undated(ps))
     hostile = render_timeline(points([passage("x", title=HOSTILE, source=HOSTILE)], {}), {})
     assert "<script" not in hostile and "<img" not in hostile
 

@@ -8,7 +8,7 @@ from qa.answer import Answer, Citation
 from qa.errors import BadQuestionError, EmptyIndexError, IndexMismatchError, QAError, StoreError
 from qa.passage import Passage
 from qa.ui.safe import link, markdown_text, text
-from qa.ui.timeline import points, render_timeline
+from qa.ui.timeline import points, render_timeline, undated
 
 NOT_FOUND_TITLE = "Not found in the corpus"
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -62,7 +62,7 @@ def sources_html(answer: Answer, turn: int, colours: dict[str, str]) -> str:
     cited = {}
     for c in answer.citations:
         cited.setdefault(c.passage.article_id, c.n)
-    timeline = render_timeline(points(list(answer.passages), cited), colours)
+    timeline = render_timeline(points(list(answer.passages), cited), colours, undated(list(answer.passages)))
     question = f'<p class="qa-for">Sources for <q>{text(answer.question)}</q></p>'
     if answer.abstained:
         nearest = list(answer.passages[:_NEAREST])

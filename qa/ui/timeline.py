@@ -56,7 +56,12 @@ def points(passages: list[Passage], cited: dict[str, int]) -> list[Point]:
     return sorted(seen.values(), key=lambda pt: (pt.day, pt.outlet))
 
 
-def render_timeline(pts: list[Point], colours: dict[str, str]) -> str:
+def undated(passages: list[Passage]) -> int:
+    """How many distinct articles among ``passages`` cannot be placed (no publication date)."""
+    return len({p.article_id for p in passages if _parse_day(p.published) is None})
+
+
+def render_timeline(pts: list[Point], colours: dict[str, str], missing: int = 0) -> str:
     """An SVG strip with a dot per article (cited ones numbered) and an outlet legend; '' when nothing is dated."""
     if not pts:
         return '<div class="qa-timeline qa-muted">No publication dates to place on a timeline.</div>'
@@ -95,6 +100,8 @@ def render_timeline(pts: list[Point], colours: dict[str, str]) -> str:
         for name in sorted({pt.outlet for pt in pts})
     )
     caption = f"{len(pts)} retrieved article{'s' if len(pts) != 1 else ''} by publication date"
+    if missing:
+        caption += f" ({missing} undated, not shown)"
     return (
         f'<figure class="qa-timeline"><figcaption>{text(caption)}</figcaption>'
         f'<svg viewBox="0 0 {_WIDTH} {height + 12}" width="100%" role="img" aria-label="{text(caption)}">'
