@@ -404,10 +404,11 @@ def pending_in(data_dir: Path) -> tuple[int, int]:
     return counts.get("pending", 0), counts.get("done", 0)
 
 
-def kill_mid_run(paths: list[Path], settings: Settings, timeout: float = 300) -> tuple[int, int]:
+def kill_mid_run(paths: list[Path], settings: Settings, rebuild: bool = False, timeout: float = 300) -> tuple[int, int]:
     """Start ``qa ingest``, SIGKILL it once some articles are done and others pending; the counts seen."""
+    options = ["--json", "--rebuild"] if rebuild else ["--json"]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from qa.cli import app; app()", "ingest", *map(str, paths), "--json"],
+        [sys.executable, "-c", "from qa.cli import app; app()", "ingest", *map(str, paths), *options],
         cwd=REPO,
         env=child_env(settings),
         stdout=subprocess.DEVNULL,
@@ -469,4 +470,19 @@ def test_small_index_survives_a_kill_after_writing_and_a_clean_exit(tmp_path):
     del expected[f"file:{(corpus / 'plain.txt').resolve()}"]
     summary = qa_ingest([corpus], settings)
     assert (summary["removed"], summary["chunks_written"]) == (1, 0)
+    assert_same_as_clean_build(inspect(settings), expected)
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_rebuild_then_a_plain_run_equals_a_clean_build(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", **CHUNK_SETTINGS)
+    paths = [generated_corpus(tmp_path / "corpus", 36)]
+    expected = expected_index(paths, settings)
+    first = python(INGEST_THEN_KILL, list(map(str, paths)), settings)
+    assert first.returncode == -9, first.stderr[-2000:]
+
+    pending, done = kill_mid_run(paths, settings, rebuild=True)
+    assert pending and done < len(expected), "killed mid-rebuild, with articles half-written"
+    rerun = qa_ingest(paths, settings)
+    assert rerun["recovered"] >= 1 and rerun["added"] + rerun["unchanged"] == len(expected)
     assert_same_as_clean_build(inspect(settings), expected)
