@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import ingest
+from ingest.index import ingest, writer_lock
 from qa.bm25 import Bm25Index
-from qa.errors import NothingToIngestError
+from qa.errors import NothingToIngestError, StoreError
 from qa.settings import Settings
 from qa.store import Store
 
@@ -232,6 +232,12 @@ def test_nothing_readable_is_an_error_naming_the_reasons(tmp_path, settings):
     assert "binary or undecodable content" in str(error.value) and "\n" not in str(error.value)
     with pytest.raises(NothingToIngestError, match="no such file or folder"):
         ingest([tmp_path / "missing"], settings)
+
+
+def test_a_second_writer_is_refused_at_once(corpus, settings):
+    with writer_lock(settings), pytest.raises(StoreError, match="Another `qa ingest` is writing"):
+        ingest([corpus], settings)
+    assert ingest([corpus], settings).added == ALL_GOOD, "the lock is released with its holder"
 
 
 # ---- interrupted runs -------------------------------------------------------------------------
