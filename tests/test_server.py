@@ -58,8 +58,8 @@ def mode_settings(request, tmp_path) -> Settings:
     return make_settings(tmp_path / "qa-data", url)
 
 
-def first_article(answer) -> str:
-    return answer.citations[0].passage.article_id if answer.citations else ""
+def cited(answer) -> set[str]:
+    return {c.passage.article_id for c in answer.citations}
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -80,7 +80,7 @@ def test_ingest_answer_and_rerun(mode_settings, corpus):
     assert store.chunk_count() == len(ids) == summary.chunks_written
 
     answer = Assistant(mode_settings).ask(RECALL_QUESTION)
-    assert not answer.abstained and first_article(answer) == "tech-001"
+    assert not answer.abstained and "tech-001" in cited(answer)
 
     again = ingest([corpus], mode_settings)
     assert (again.unchanged, again.chunks_written, again.changed) == (5, 0, False)
@@ -107,14 +107,14 @@ def test_second_client_sees_reindex_and_rebuild_within_one_query(chroma_server, 
     reader = make_settings(tmp_path / "reader", chroma_server.url, collection=writer.collection)
     ingest([corpus], writer)
     app = Assistant(reader)
-    assert first_article(app.ask(RECALL_QUESTION)) == "tech-001"
+    assert "tech-001" in cited(app.ask(RECALL_QUESTION))
     assert app.search.bm25.current().search("Zephyrine", 5) == []
 
     (corpus / "lighthouse.md").write_text(LIGHTHOUSE)
     assert ingest([corpus], writer).added == 1
     answer = app.ask(LIGHTHOUSE_QUESTION)  # the very next query, same process, no restart
     new_id = {e.article_id for e in Store(writer).manifest().values() if e.source == "Coastal Daily"}
-    assert first_article(answer) in new_id
+    assert cited(answer) & new_id  # unknown to the reader's in-memory corpus before this very query
     version = Store(writer).version()
     assert app.search.bm25.current().version == version
     assert app.search.bm25.current().search("Zephyrine", 5)
@@ -125,7 +125,7 @@ def test_second_client_sees_reindex_and_rebuild_within_one_query(chroma_server, 
     ingest([only_lighthouse], writer, rebuild=True)  # drops and re-creates the collections under the reader
     assert Store(writer).version() > version
     after = app.ask(RECALL_QUESTION)
-    assert "tech-001" not in {c.passage.article_id for c in after.citations}
+    assert "tech-001" not in cited(after)
     assert {p.chunk_id for p in app.search.search("Zephyrine lighthouse keeper", 5)} <= Store(writer).chunk_ids()
 
 
@@ -167,7 +167,7 @@ def test_server_killed_mid_ingest_then_rerun_completes_without_duplicates(own_ch
     clean = make_settings(tmp_path / "clean", own_chroma_server.url)
     ingest([corpus], clean)
     assert Store(clean).chunk_ids() == ids
-    assert first_article(Assistant(settings).ask(RECALL_QUESTION)) == "tech-001"
+    assert "tech-001" in cited(Assistant(settings).ask(RECALL_QUESTION))
 
 
 def test_hung_server_fails_after_the_timeout_instead_of_waiting_forever(own_chroma_server, tmp_path):
