@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from qa.store import ChunkRecord, ManifestEntry, Store
 
 CHUNKER_VERSION = 1
 ProgressCallback = Callable[[int], None]  # called with the number of articles just written
+Planned = tuple[Article, str, list[Chunk]]  # an article, its title prefix for embedding, its chunks
 
 
 @dataclass
@@ -120,9 +122,32 @@ class Indexer:
         )
         return prefix, chunks
 
-    def write(self, articles: list[Article], previous: dict[str, ManifestEntry], progress: ProgressCallback) -> int:
+    def plan(self, articles: list[Article]) -> list[Planned]:
+        """Each article with its title prefix and chunks (tokenizer work only: no store, no model)."""
+        return [(article, *self.chunks_for(article)) for article in articles]
+
+    def plan_ahead(self, batches: list[list[Article]]) -> Iterator[tuple[list[Article], list[Planned]]]:
+        """Batches with their plans, chunking the next batch on a second thread while this one embeds
+        (chunking uses one core; embedding both, so the other core would idle while chunking)."""
+        if not batches:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="chunk") as pool:
+            upcoming = pool.submit(self.plan, batches[0])
+            for index, batch in enumerate(batches):
+                planned = upcoming.result()
+                if index + 1 < len(batches):
+                    upcoming = pool.submit(self.plan, batches[index + 1])
+                yield batch, planned
+
+    def write(
+        self,
+        articles: list[Article],
+        previous: dict[str, ManifestEntry],
+        progress: ProgressCallback,
+        planned: list[Planned] | None = None,
+    ) -> int:
         """Embed and write ``articles`` (new or changed) crash-safely; returns chunks written."""
-        planned = [(article, *self.chunks_for(article)) for article in articles]
+        planned = self.plan(articles) if planned is None else planned
         pending = [
             _entry(article, chunks, "pending", stale=previous[article.id].chunk_ids if article.id in previous else ())
             for article, _, chunks in planned
@@ -216,8 +241,9 @@ def ingest(
             store.bump_version()  # a run stopped from here on leaves a version no saved BM25 index matches
         indexer = Indexer(settings, store) if new_or_changed else None
         step = settings.write_batch_articles
-        for first in range(0, len(new_or_changed), step):
-            summary.chunks_written += indexer.write(new_or_changed[first : first + step], manifest, progress)
+        batches = [new_or_changed[first : first + step] for first in range(0, len(new_or_changed), step)]
+        for batch, planned in indexer.plan_ahead(batches) if indexer else ():
+            summary.chunks_written += indexer.write(batch, manifest, progress, planned)
         if unchanged_moved:
             store.mark([_moved(entry, articles[entry.article_id]) for entry in unchanged_moved])
         summary.chunks_deleted = remove(store, gone)

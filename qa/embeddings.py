@@ -43,22 +43,26 @@ def model_path() -> str:
 
 
 class Tokenizer:
-    """The model's own word-piece tokenizer, for counting and cutting chunks."""
+    """The model's own word-piece tokenizer, for counting and cutting chunks.
+
+    The Rust tokenizer straight from ``tokenizer.json`` (no transformers import: seconds saved per run
+    and less overhead per call), with the file's cut at 128 and padding switched off.
+    """
 
     def __init__(self) -> None:
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer as FastTokenizer
 
-        self._tokenizer = AutoTokenizer.from_pretrained(model_path())
+        self._tokenizer = FastTokenizer.from_file(os.path.join(model_path(), "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
 
     def count(self, texts: list[str] | tuple[str, ...]) -> list[int]:
         if not texts:
             return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=False, verbose=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
     def offsets(self, text: str) -> list[tuple[int, int]]:
-        encoded = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        return [tuple(pair) for pair in encoded["offset_mapping"]]
+        return list(self._tokenizer.encode(text, add_special_tokens=False).offsets)
 
     def truncate(self, text: str, max_tokens: int) -> str:
         """``text`` cut after ``max_tokens`` word pieces (at a token end)."""

@@ -25,7 +25,7 @@ class Settings(BaseSettings):
 
     # Embedding
     embed_backend: str = Field("torch", description="Embedding backend: torch, torch-bf16, onnx or onnx-int8.")
-    embed_batch_size: int = Field(64, ge=1)
+    embed_batch_size: int = Field(16, ge=1, description="Texts per model call; small batches suit one-thread workers.")
     write_batch_articles: int = Field(32, ge=1, description="Articles embedded and written per step.")
     embed_threads: int = Field(0, ge=0, description="Embedding worker threads, one core each (0: all cores).")
     model_cache_dir: Path | None = Field(None, description="Exported ONNX models (default ~/.cache/newsqa/models).")
