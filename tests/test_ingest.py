@@ -482,7 +482,7 @@ def test_small_index_survives_a_kill_after_writing_and_a_clean_exit(tmp_path):
 @pytest.mark.slow
 def test_kill_9_during_a_rebuild_then_a_plain_run_equals_a_clean_build(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", **CHUNK_SETTINGS)
-    paths = [generated_corpus(tmp_path / "corpus", 36)]
+    paths = [generated_corpus(tmp_path / "corpus", 24)]
     expected = expected_index(paths, settings)
     first = python(INGEST_THEN_KILL, list(map(str, paths)), settings)
     assert first.returncode == -9, first.stderr[-2000:]
