@@ -26,17 +26,17 @@ _FRONT_MATTER_FIELDS = {
 }
 
 
-def parse_text(text: str) -> dict[str, str] | None:
-    """Fields of a text article: the seed layout when present, else first non-empty line as title."""
+def parse_text(text: str, *, title_line: bool = True) -> dict[str, str] | None:
+    """Fields of a text article: the seed layout when present, else first non-empty line as title.
+    With ``title_line=False`` (the title is known from elsewhere) every line is body or footer."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
         return None
-    title_line = lines[0]
-    rest = lines[1:]
-    fields = {"title": _strip_markup(title_line)}
-    if _HEADING.match(title_line) and any(_RULE.match(line) for line in rest):
+    first, rest = (lines[0], lines[1:]) if title_line else ("", lines)
+    fields = {"title": _strip_markup(first)}
+    if _HEADING.match(first) and any(_RULE.match(line) for line in rest):
         fields.update(_parse_ruled(rest))
     else:
         fields.update(_parse_footer(rest))
@@ -46,14 +46,14 @@ def parse_text(text: str) -> dict[str, str] | None:
 
 
 def parse_markdown(text: str) -> dict[str, str] | None:
-    """Markdown: optional YAML-style front matter for metadata, then the text layout."""
+    """Markdown: optional YAML-style front matter for metadata, then the text layout. When the front
+    matter names the title, the first line is dropped only if it is a heading (else it is body text)."""
     meta, text = _split_front_matter(text)
-    fields = parse_text(text)
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    fields = parse_text(text, title_line=not meta.get("title") or bool(_HEADING.match(first)))
     if fields is None:
         return None
-    for key, value in meta.items():
-        if value and (key != "title" or value):
-            fields[key] = value
+    fields.update({key: value for key, value in meta.items() if value})
     return fields
 
 

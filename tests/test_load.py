@@ -84,6 +84,14 @@ def test_markdown_without_front_matter_uses_the_heading():
     assert "#" not in article.body
 
 
+def test_markdown_front_matter_title_keeps_a_first_paragraph_that_is_not_a_heading(tmp_path):
+    path = tmp_path / "no-heading.md"
+    path.write_text("---\ntitle: Dam opens\nsource: River Post\n---\n\nThe dam opened today.\n\nIt cost $2 million.\n")
+    article = load_one(path)
+    assert (article.title, article.source) == ("Dam opens", "River Post")
+    assert article.body == "The dam opened today.\n\nIt cost $2 million."
+
+
 def test_html_keeps_the_article_and_drops_navigation_scripts_banners_and_ads():
     article = load_one(GOOD / "page.html")
     assert article.title == "River cleanup removes two tonnes of plastic"
