@@ -13,14 +13,23 @@ def parse_html(html: str) -> dict[str, str] | None:
     if document is None:
         return None
     data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-    body = data.get("text") or ""
+    title = data.get("title") or ""
+    body = _without_title(data.get("text") or "", title)
     if not body.strip():
         return None
     return {
-        "title": data.get("title") or "",
+        "title": title,
         "body": body,
         "url": data.get("url") or "",
         "source": data.get("sitename") or data.get("hostname") or "",
         "author": data.get("author") or "",
         "published": data.get("date") or "",
     }
+
+
+def _without_title(body: str, title: str) -> str:
+    """The body without a first line that only repeats the title (the page's ``<h1>``)."""
+    first, _, rest = body.lstrip().partition("\n")
+    if title and rest.strip() and " ".join(first.split()) == " ".join(title.split()):
+        return rest
+    return body

@@ -106,6 +106,7 @@ def test_html_keeps_the_article_and_drops_navigation_scripts_banners_and_ads():
         "The collected waste will be sorted at the Millbrook recycling centre",
     ):
         assert paragraph in article.body
+    assert article.body.startswith("More than 300 volunteers"), "the <h1> title is not repeated in the body"
     for noise in ("TRACKER_SCRIPT", "AD_SCRIPT", "NAV_", "COOKIE_BANNER", "ADVERT_TEXT", "FOOTER_TEXT", "RELATED_"):
         assert noise not in article.body
     assert "<" not in article.body and "function" not in article.body
