@@ -313,8 +313,12 @@ INSPECT = """
 import json
 from qa.settings import Settings
 from qa.store import Store
-store = Store(Settings())
-chunks = store._chunks
+import chromadb
+settings = Settings()
+store = Store(settings)  # the manifest, through our own code; the vectors, straight from Chroma
+no_telemetry = chromadb.Settings(anonymized_telemetry=False)
+client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=no_telemetry)
+chunks = client.get_collection(settings.collection)
 found = chunks.get(include=["embeddings"])
 ids, vectors = found["ids"], found["embeddings"]
 missing = []
