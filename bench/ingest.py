@@ -115,11 +115,11 @@ def subset(corpus: Path, articles: int, folder: Path) -> Path:
     return target
 
 
-def run(corpus: Path, backends: list[str], skip_tutorial: bool) -> tuple[list[Row], Row]:
+def run(corpus: Path, backends: list[str], skip_tutorial: bool, keep: Path | None) -> tuple[list[Row], Row]:
     """Every pipeline on ``corpus``; returns the full runs and the no-op re-ingest."""
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        root = Path(tmp)
+        root = keep or Path(tmp)
         if not skip_tutorial:
             wall, cpu, chunks, _ = timed(lambda: tutorial(corpus, root / "tutorial"))
             rows.append(Row("langchain tutorial", wall, cpu, chunks, count_pieces(tutorial_texts(corpus))))
@@ -168,6 +168,7 @@ def main() -> None:
     parser.add_argument("--backends", default="torch,torch-bf16", help="comma-separated embedding backends")
     parser.add_argument("--no-tutorial", action="store_true", help="time our ingest only")
     parser.add_argument("--json", action="store_true", help="also print the rows as JSON")
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep the indexes (e.g. for qa eval)")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"Corpus not found: {args.corpus}")
@@ -176,7 +177,7 @@ def main() -> None:
         corpus = subset(args.corpus, QUICK_ARTICLES, Path(folder)) if args.quick else args.corpus
         articles = sum(1 for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip())
         print(f"{articles} articles from {args.corpus}{' (--quick)' if args.quick else ''}", file=sys.stderr)
-        rows, noop = run(corpus, backends, args.no_tutorial)
+        rows, noop = run(corpus, backends, args.no_tutorial, args.keep)
     print(table(rows, noop))
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in rows], "noop": asdict(noop)}))
