@@ -114,13 +114,14 @@ class Load:
         self._lock = threading.Lock()
 
     def run(self, users: int, per_user: int, until: threading.Event | None = None) -> None:
-        with ThreadPoolExecutor(users) as pool:
-            list(pool.map(lambda u: self._user(u, per_user, until), range(users)))
-
-    def _user(self, user: int, per_user: int, until: threading.Event | None) -> None:
+        """Connect every user first (not timed), then let them all ask at once."""
         from gradio_client import Client
 
-        client = Client(self.url, verbose=False)
+        with ThreadPoolExecutor(users) as pool:
+            clients = list(pool.map(lambda _: Client(self.url, verbose=False), range(users)))
+            list(pool.map(lambda u: self._user(clients[u], u, per_user, until), range(users)))
+
+    def _user(self, client, user: int, per_user: int, until: threading.Event | None) -> None:
         asked = 0
         while asked < per_user or (until is not None and not until.is_set()):
             question = self.questions[(user * per_user + asked) % len(self.questions)]

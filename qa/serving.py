@@ -125,6 +125,11 @@ class LiveAssistant:
         with self.generation() as gen:
             return gen.assistant.ask(question, history=history, filters=filters, k=k)
 
+    def resolve_outlets(self, names: list[str]) -> tuple[str, ...]:
+        """Outlet names as indexed ("techcrunch" -> "TechCrunch"), as `qa ask --outlet` reads them."""
+        with self.generation() as gen:
+            return gen.assistant.resolve_outlets(names)
+
     def stats(self) -> dict:
         with self.generation() as gen:
             return dict(gen.stats)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Iterator
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home: no network at run time
 
@@ -43,20 +42,26 @@ def theme() -> gr.themes.Theme:
     )
 
 
-def parse_filters(outlets: list[str] | None, since: str | None, until: str | None) -> Filters:
-    """The chat controls as `Filters`; a malformed date is the user's to fix, so it is a `BadQuestionError`."""
+def parse_filters(
+    outlets: list[str] | None, since: str | None, until: str | None, resolve_outlets: Callable | None = None
+) -> Filters:
+    """The chat controls as `Filters`, read as `qa ask` reads ``--outlet/--since/--until`` ("October 2023" too).
+
+    A malformed date is the user's to fix, so it is a `BadQuestionError` (shown in the chat)."""
+    from qa.query import parse_day
+
     days = []
-    for label, value in (("From", since), ("To", until)):
+    for value, last in ((since, False), (until, True)):
         value = (value or "").strip()
-        if value:
-            try:
-                value = date.fromisoformat(value).isoformat()
-            except ValueError:
-                raise BadQuestionError(f"{label} date {value!r} is not a date like 2024-03-05.") from None
-        days.append(value or None)
+        try:
+            days.append(parse_day(value, last=last) if value else None)
+        except ValueError as exc:
+            raise BadQuestionError(str(exc)) from None
     if days[0] and days[1] and days[0] > days[1]:
         raise BadQuestionError(f"The date range is empty: {days[0]} is after {days[1]}.")
-    return Filters(outlets=tuple(o for o in (outlets or []) if o), since=days[0], until=days[1])
+    names = [o for o in (outlets or []) if o and o.strip()]
+    chosen = tuple(resolve_outlets(names)) if resolve_outlets and names else tuple(names)
+    return Filters(outlets=chosen, since=days[0], until=days[1])
 
 
 def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
@@ -80,7 +85,7 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
         pending = '<span class="qa-pending">Searching the articles…</span>'
         yield [*chat, {"role": "assistant", "content": pending}], turns, gr.skip(), ""
         try:
-            filters = parse_filters(chosen, since, until)
+            filters = parse_filters(chosen, since, until, live.resolve_outlets)
             answer = live.ask(question, history=turns, filters=filters, k=int(k) if k else None)
         except QAError as exc:
             yield [*chat, {"role": "assistant", "content": error_message(exc) + DONE}], turns, gr.skip(), ""
@@ -113,7 +118,7 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
     ) -> dict:
         """Answer a question about the indexed news articles; returns the same JSON as `qa ask --json`."""
         try:
-            filters = parse_filters(outlets, since, until)
+            filters = parse_filters(outlets, since, until, live.resolve_outlets)
             return live.ask(question, history=history or None, filters=filters, k=k or None).to_json()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
