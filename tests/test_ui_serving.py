@@ -93,3 +93,19 @@ def _run(errors: list, fn, *args) -> None:
         fn(*args)
     except BaseException as exc:  # noqa: BLE001 - reported by the test
         errors.append(exc)
+
+
+def test_first_start_builds_the_index_from_the_corpus_folder(tmp_path):
+    from qa.ui.serve import build_if_empty
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURES / "articles", corpus)
+    settings = Settings(data_dir=tmp_path / "qa-data", corpus_dir=corpus)
+    live = LiveAssistant(settings).start(watch=False)
+    try:
+        assert live.stats()["articles"] == 0
+        build_if_empty(live, settings)  # what `make run` / `python app.py` does on a fresh clone
+        assert live.stats()["articles"] == 5
+        assert live.ask("How many e-bikes is Nimbus recalling?").citations
+    finally:
+        live.close()
