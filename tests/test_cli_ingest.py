@@ -159,3 +159,16 @@ def test_a_store_that_cannot_be_opened_is_one_line_without_traceback(tmp_path, c
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error:") and str(blocker) in lines[0], result.stderr
+
+
+def test_other_chunk_settings_are_refused_until_a_rebuild(runner, corpus, data_dir, monkeypatch):
+    from qa.settings import get_settings
+
+    run(runner, "ingest", corpus, "--data-dir", data_dir)
+    monkeypatch.setenv("QA_CHUNK_TOKENS", "100")
+    get_settings.cache_clear()
+    refused = run(runner, "ingest", corpus, "--data-dir", data_dir)
+    assert refused.exit_code != 0
+    assert "chunk_tokens" in refused.stderr and "--rebuild" in refused.stderr and "Traceback" not in refused.output
+    rebuilt = run(runner, "ingest", corpus, "--rebuild", "--json", "--data-dir", data_dir)
+    assert rebuilt.exit_code == 0 and last_json(rebuilt.stdout)["added"] == 11
