@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py                      # MultiHop-RAG subset (../shared), or corpus/
     .venv/bin/python bench/load.py --articles 200 --users 20 --questions 5
+    .venv/bin/python bench/load.py --work /tmp/qa-load-x      # keep the folder; a rerun reuses its index
 
 It starts `python app.py` on an empty data dir (so the app builds its index from the corpus folder,
 as on a first `make run`), then:
@@ -36,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 MULTIHOP = ROOT.parent / "shared" / "data" / "multihop-rag" / "corpus.jsonl"
 BIN = Path(sys.executable).parent
 NEW_ARTICLE = {
-    "doc_id": "bench-new-001",
     "title": "Gull Point lighthouse reopens after restoration",
     "source": "Bench Herald",
     "published_at": "2024-04-18",
@@ -83,6 +83,15 @@ def bodies(folder: Path) -> dict[str, str]:
     return {a.id: a.body for a in load_paths([folder], 50_000_000) if hasattr(a, "body")}
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a process has used so far; 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -112,14 +121,18 @@ class Load:
         self.failures: list[str] = []
         self.inconsistent: list[str] = []
         self._lock = threading.Lock()
+        self.app_cpu = self.seconds = self.load_average = 0.0
 
-    def run(self, users: int, per_user: int, until: threading.Event | None = None) -> None:
+    def run(self, users: int, per_user: int, until: threading.Event | None = None, app_pid: int | None = None) -> None:
         """Connect every user first (not timed), then let them all ask at once."""
         from gradio_client import Client
 
         with ThreadPoolExecutor(users) as pool:
             clients = list(pool.map(lambda _: Client(self.url, verbose=False), range(users)))
+            cpu, started = cpu_seconds(app_pid), time.perf_counter()
             list(pool.map(lambda u: self._user(clients[u], u, per_user, until), range(users)))
+            self.app_cpu, self.seconds = cpu_seconds(app_pid) - cpu, time.perf_counter() - started
+        self.load_average = os.getloadavg()[0]
 
     def _user(self, client, user: int, per_user: int, until: threading.Event | None) -> None:
         asked = 0
@@ -165,10 +178,15 @@ class Load:
             "p50_s": round(statistics.median(lat), 3) if lat else None,
             "p95_s": round(p95, 3) if lat else None,
             "max_s": round(lat[-1], 3) if lat else None,
+            "throughput_per_s": round(len(lat) / self.seconds, 1) if self.seconds else None,
+            "app_cpu_ms_per_request": round(1000 * self.app_cpu / len(lat), 1) if lat else None,
+            "load_average_1min": round(self.load_average, 1),
         }
         print(
             f"{label}: {data['answered']}/{data['requests']} answered, {data['failed']} failed, "
-            f"{data['inconsistent']} inconsistent; p50 {data['p50_s']} s, p95 {data['p95_s']} s, max {data['max_s']} s",
+            f"{data['inconsistent']} inconsistent; p50 {data['p50_s']} s, p95 {data['p95_s']} s, "
+            f"max {data['max_s']} s; {data['throughput_per_s']}/s, "
+            f"app CPU {data['app_cpu_ms_per_request']} ms/request, machine load {data['load_average_1min']}",
             flush=True,
         )
         for line in (self.failures + self.inconsistent)[:5]:
@@ -183,18 +201,24 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--questions", type=int, default=5, help="questions per user")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--work", type=Path, help="reuse this folder (kept) and the index in it from an earlier run")
     args = parser.parse_args()
 
     from qa.ui.examples import example_questions
 
-    work = Path(tempfile.mkdtemp(prefix="qa-load-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="qa-load-"))
     corpus, data = work / "corpus", work / "qa-data"
-    old = records(args.corpus, args.articles)
-    write_corpus(corpus, old)
+    reused = (corpus / "articles.jsonl").exists()
+    if reused:  # --work from an earlier run: its corpus is indexed already
+        old = records(corpus / "articles.jsonl", 10**9)
+    else:
+        old = records(args.corpus, args.articles)
+        write_corpus(corpus, old)
     old_bodies = bodies(corpus)
     titles = [(r.get("title") or "", r.get("source") or "", r.get("published_at") or "") for r in old]
     questions = example_questions(titles, limit=args.users * args.questions)
-    print(f"{len(old)} articles from {args.corpus}; {len(questions)} distinct questions; data in {work}", flush=True)
+    origin = "an earlier run (reused index)" if reused else args.corpus
+    print(f"{len(old)} articles from {origin}; {len(questions)} distinct questions; data in {work}", flush=True)
 
     port = free_port()
     env = {**os.environ, "QA_DATA_DIR": str(data), "QA_CORPUS_DIR": str(corpus), "QA_PORT": str(port)}
@@ -206,14 +230,16 @@ def main() -> int:
     results = []
     try:
         wait_ready(url, app, timeout=1800)
-        print(f"app.py ready in {time.perf_counter() - started:.0f} s (index built from the corpus folder)", flush=True)
+        how = "index reused" if reused else "index built from the corpus folder"
+        print(f"app.py ready in {time.perf_counter() - started:.0f} s ({how})", flush=True)
 
         steady = Load(url, questions, [old_bodies])
-        steady.run(args.users, args.questions)
+        steady.run(args.users, args.questions, app_pid=app.pid)
         results.append(steady.summary("steady"))
 
         edited = [dict(r, body=EDIT + r["body"]) if i % 5 == 0 else r for i, r in enumerate(old[1:], start=1)]
-        write_corpus(corpus, [*edited, NEW_ARTICLE])
+        added = dict(NEW_ARTICLE, doc_id=f"bench-new-{time.time_ns()}")  # new on every run, also with --work
+        write_corpus(corpus, [*edited, added])
         new_bodies = bodies(corpus)
         done = threading.Event()
         ingest_env = {k: v for k, v in env.items() if k != "QA_PORT"}
@@ -223,7 +249,7 @@ def main() -> int:
         )
         threading.Thread(target=lambda: (ingest.wait(), done.set()), daemon=True).start()
         during = Load(url, questions, [old_bodies, new_bodies])
-        during.run(args.users, args.questions, until=done)
+        during.run(args.users, args.questions, until=done, app_pid=app.pid)
         ingest_seconds = time.perf_counter() - ingest_started
         summary = json.loads(ingest.stdout.read().decode().strip().splitlines()[-1])
         print(
@@ -238,13 +264,13 @@ def main() -> int:
         client, swapped_after = Client(url, verbose=False), None
         for _ in range(120):
             answer = client.predict(NEW_QUESTION, api_name="/ask")
-            if any(c["article_id"] == "bench-new-001" for c in answer["citations"]):
+            if any(c["article_id"] == added["doc_id"] for c in answer["citations"]):
                 swapped_after = round(time.perf_counter() - ingest_started - ingest_seconds, 1)
                 break
             time.sleep(0.5)
         print(f"new corpus served {swapped_after} s after the ingest finished", flush=True)
         after = Load(url, questions, [new_bodies])
-        after.run(args.users, 1)
+        after.run(args.users, 1, app_pid=app.pid)
         results.append(after.summary("after swap"))
         ok = (
             all(r["failed"] == 0 and r["inconsistent"] == 0 for r in results)
@@ -263,7 +289,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             app.kill()
         log.close()
-        if not args.keep:
+        if not (args.keep or args.work):
             shutil.rmtree(work, ignore_errors=True)
 
 
