@@ -11,7 +11,7 @@ from functools import cached_property
 from qa.answer import Answer, compose
 from qa.errors import BadQuestionError, EmptyIndexError
 from qa.evidence import evidence
-from qa.query import OutletMatcher, Query, parse_query
+from qa.query import OutletMatcher, Query, content_words, parse_query
 from qa.retrieve import Filters, HybridSearch
 from qa.settings import Settings
 from qa.store import Store
@@ -103,7 +103,9 @@ class Assistant:
         query = self.parse(question, history)
         retrieval = self.search.retrieve(query, k, filters)
         bm25 = self.search.bm25.current()
-        question_terms = _terms_without(bm25.terms([query.text])[0], bm25.terms(list(query.outlets)))
+        question_terms = _terms_without(
+            bm25.terms([" ".join(content_words(query.text))])[0], bm25.terms(list(query.outlets))
+        )
         passage_terms = bm25.terms([f"{p.title}\n{p.text}" for p in retrieval.passages])
         support = evidence(retrieval.top_dense, question_terms, passage_terms, bm25.doc_freq, len(bm25.chunk_ids))
         answer = compose(
@@ -113,6 +115,7 @@ class Assistant:
             evidence_score=support.score,
             threshold=self.settings.abstain_threshold,
             notice=script_notice(question),
+            context=query.context,
         )
         answer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return answer

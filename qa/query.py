@@ -133,14 +133,18 @@ class OutletMatcher:
         ]
 
     def find(self, text: str) -> tuple[str, ...]:
-        found: list[str] = []
+        """Outlets named in ``text``, in the order they appear."""
+        hits: list[tuple[int, tuple[str, ...]]] = []
         taken = [False] * len(text)
         for pattern, names in self._patterns:
             for match in pattern.finditer(text):
                 if any(taken[match.start() : match.end()]):
                     continue
                 taken[match.start() : match.end()] = [True] * (match.end() - match.start())
-                found.extend(n for n in names if n not in found)
+                hits.append((match.start(), names))
+        found: list[str] = []
+        for _, names in sorted(hits):
+            found.extend(n for n in names if n not in found)
         return tuple(found)
 
 
@@ -276,6 +280,7 @@ def _span(match: re.Match, p: str, default_year: int) -> tuple[date, date] | Non
 
 
 _STOP_TEXT = """
+much many why whether please know let give show find explain describe
 a an the and or but of to in on at for by with from as is are was were be been being this that these
 those it its he she they them his her their him what which who whom whose when where why how did
 does do has have had according reported report reports article articles news both also than then

@@ -1,0 +1,211 @@
+"""One table, one run: the LangChain tutorial pipeline, BM25 alone and naive RRF (on 1000-character
+chunks), then dense only, the plain hybrid blend and the final configuration (on our index).
+
+    .venv/bin/python bench/retrieval.py --data-dir /work/dev-qa [--quick] [--cache /tmp/qa-bench]
+
+The tutorial pipeline needs its own Chroma index of RecursiveCharacterTextSplitter(1000, 200) chunks;
+it is built once into --cache (about 6 minutes on 2 cores) and reused afterwards."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.eval import answer_contains, example_from_record, retrieval_metrics  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "multihop-rag"
+COLUMNS = ("hits@4", "hits@10", "mrr@10", "map@10", "doc_recall@10", "all_gold@10", "answer", "max_tokens", "p50_ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="our index of the MultiHop-RAG corpus")
+    parser.add_argument("--queries", type=Path, default=DATA / "dev-queries.jsonl")
+    parser.add_argument("--corpus", type=Path, default=DATA / "corpus.jsonl")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-bench"), help="where the tutorial index lives")
+    parser.add_argument("--quick", action="store_true", help="every 5th question only (for iterating)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args()
+
+    examples = [example_from_record(json.loads(line)) for line in args.queries.open() if line.strip()]
+    if args.quick:
+        examples = examples[::5]
+    answerable = [e for e in examples if e.answerable]
+    rows: dict[str, dict] = {}
+
+    tutorial = TutorialIndex(args.corpus, args.cache)
+    rows["LangChain tutorial (1000-char chunks, MiniLM, Chroma similarity_search)"] = score(answerable, tutorial.dense)
+    rows["BM25 (bm25s) on the same 1000-char chunks"] = score(answerable, tutorial.bm25)
+    rows["naive RRF (k=60) of the two"] = score(answerable, tutorial.rrf)
+
+    ours = Ours(args.data_dir)
+    rows["dense only (our chunks, Chroma)"] = score(answerable, ours.dense)
+    rows["hybrid blend, no boosts/diversity (our chunks)"] = score(answerable, ours.hybrid)
+    final, extra = ours.final(examples)
+    rows["final: hybrid + outlet/date boosts + article diversity"] = final
+
+    if args.json:
+        print(json.dumps({"rows": rows, "final_extra": extra, "questions": len(examples)}, indent=1))
+        return
+    print(f"{len(answerable)} answerable questions ({len(examples)} with null), k=10, {args.queries.name}\n")
+    print("| pipeline | " + " | ".join(COLUMNS) + " |")
+    print("|---" * (len(COLUMNS) + 1) + "|")
+    for name, values in rows.items():
+        print(f"| {name} | " + " | ".join(_fmt(values.get(c)) for c in COLUMNS) + " |")
+    print(
+        "\nanswer = gold answer of inference questions contained in the top passage (baselines) or the"
+        " composed answer (final).\nfinal: " + ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items())
+    )
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.3f}" if isinstance(value, float) and value < 10 else f"{value:g}"
+
+
+def score(examples, retrieve) -> dict:
+    """Mean metrics of ``retrieve(example) -> [(text, article_id)]`` over ``examples``."""
+    per, answers, times, lengths = [], [], [], []
+    for example in examples:
+        started = time.perf_counter()
+        hits = retrieve(example)
+        times.append((time.perf_counter() - started) * 1000)
+        per.append(retrieval_metrics([t for t, _ in hits], [a for _, a in hits], example))
+        if example.kind == "inference_query" and hits:
+            answers.append(answer_contains(hits[0][0], example.answer))
+        lengths.extend(token_counts([t for t, _ in hits]))
+    row = {name: statistics.fmean(r[name] for r in per) for name in per[0]}
+    row["answer"] = statistics.fmean(answers) if answers else None
+    row["max_tokens"] = max(lengths) if lengths else 0
+    row["p50_ms"] = statistics.median(times)
+    return row
+
+
+def token_counts(texts: list[str]) -> list[int]:
+    from qa.embeddings import get_tokenizer
+
+    return get_tokenizer().count(texts)
+
+
+class TutorialIndex:
+    """The LangChain RAG tutorial's retrieval, built once: RecursiveCharacterTextSplitter(1000, 200),
+    all-MiniLM-L6-v2, langchain-chroma `similarity_search`; plus bm25s over the same chunks."""
+
+    def __init__(self, corpus: Path, cache: Path) -> None:
+        from langchain_chroma import Chroma
+
+        from qa.embeddings import make_embeddings
+
+        self.embeddings = make_embeddings("torch")
+        folder = cache / "tutorial-chroma"
+        self.store = Chroma(
+            collection_name="tutorial", embedding_function=self.embeddings, persist_directory=str(folder)
+        )
+        got = self.store.get(include=["documents", "metadatas"])
+        if not got["ids"]:
+            self._build(corpus)
+            got = self.store.get(include=["documents", "metadatas"])
+        self.texts = got["documents"]
+        self.articles = [m["doc_id"] for m in got["metadatas"]]
+        import bm25s
+
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
+
+    def _build(self, corpus: Path) -> None:
+        from langchain_core.documents import Document
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        records = [json.loads(line) for line in corpus.open() if line.strip()]
+        docs = [Document(r["body"], metadata={"doc_id": r["doc_id"], "title": r["title"]}) for r in records]
+        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+        started = time.perf_counter()
+        for i in range(0, len(splits), 1000):
+            self.store.add_documents(splits[i : i + 1000])
+        print(
+            f"built the tutorial index: {len(splits)} chunks in {time.perf_counter() - started:.0f} s", file=sys.stderr
+        )
+
+    def dense(self, example) -> list[tuple[str, str]]:
+        docs = self.store.similarity_search(example.question, k=10)
+        return [(d.page_content, d.metadata["doc_id"]) for d in docs]
+
+    def _bm25_ranking(self, question: str, n: int) -> list[int]:
+        import bm25s
+
+        tokens = bm25s.tokenize([question], stopwords="en", show_progress=False, return_ids=False)
+        scores = self._bm25.get_scores(tokens[0])
+        return [int(i) for i in scores.argsort()[::-1][:n]]
+
+    def bm25(self, example) -> list[tuple[str, str]]:
+        return [(self.texts[i], self.articles[i]) for i in self._bm25_ranking(example.question, 10)]
+
+    def rrf(self, example) -> list[tuple[str, str]]:
+        from qa.retrieve import rrf
+
+        position = {t: i for i, t in enumerate(self.texts)}
+        dense = [position[d.page_content] for d in self.store.similarity_search(example.question, k=100)]
+        fused = rrf([[str(i) for i in dense], [str(i) for i in self._bm25_ranking(example.question, 100)]])
+        best = sorted(fused, key=fused.get, reverse=True)[:10]
+        return [(self.texts[int(i)], self.articles[int(i)]) for i in best]
+
+
+class Ours:
+    """Our index and pipeline, at three stages of the design."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from qa.assistant import Assistant
+        from qa.settings import Settings
+
+        self.settings = Settings(data_dir=data_dir)
+        self.assistant = Assistant(self.settings)
+        self.assistant.warm_up()
+
+    def dense(self, example) -> list[tuple[str, str]]:
+        search = self.assistant.search
+        found = self.assistant.store.query(search.embeddings.embed_query(example.question), 10)
+        return [(p.text, p.article_id) for p in found]
+
+    def hybrid(self, example) -> list[tuple[str, str]]:
+        from dataclasses import replace
+
+        from qa.query import Query
+        from qa.retrieve import HybridSearch
+
+        search = self.assistant.search
+        plain = replace(search.weights, outlet=0.0, day=0.0, period=0.0, distinct_articles=0, per_article=10)
+        bare = HybridSearch(search.store, search.embeddings, self.settings, plain)
+        bare.bm25 = search.bm25  # share the loaded corpus
+        return [(p.text, p.article_id) for p in bare.search(Query(question=example.question), 10)]
+
+    def final(self, examples) -> tuple[dict, dict]:
+        answerable = [e for e in examples if e.answerable]
+        answers = {}
+
+        def run(example):
+            answer = self.assistant.ask(example.question, k=10)
+            answers[example.id] = answer
+            return [(p.text, p.article_id) for p in answer.passages]
+
+        row = score(answerable, run)
+        inference = [e for e in answerable if e.kind == "inference_query"]
+        row["answer"] = statistics.fmean(answer_contains(answers[e.id].text, e.answer) for e in inference)
+        nulls = [e for e in examples if not e.answerable]
+        null_abstained = [self.assistant.ask(e.question).abstained for e in nulls]
+        extra = {
+            "null_abstention": statistics.fmean(null_abstained) if nulls else None,
+            "false_abstention": statistics.fmean(answers[e.id].abstained for e in answerable),
+        }
+        return row, extra
+
+
+if __name__ == "__main__":
+    main()

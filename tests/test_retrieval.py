@@ -1,0 +1,87 @@
+"""Hybrid retrieval: the pure pieces on hand-made passages, then the real thing on the fixture corpus."""
+
+from __future__ import annotations
+
+import pytest
+from qa_corpus import build_extended_corpus
+
+from qa.passage import Passage
+from qa.query import Query
+from qa.retrieve import Filters, Weights, blend, boost, diversify, rrf
+
+
+def passage(chunk: str, article: str, score: float = 0.0, source: str = "", published: str = "") -> Passage:
+    return Passage(chunk, article, f"text of {chunk}", 0, 10, source=source, published=published, score=score)
+
+
+def test_blend_weights_each_side_after_min_max():
+    fused = blend({"a": 0.9, "b": 0.5, "c": 0.1}, {"a": 0.0, "b": 10.0, "c": 5.0}, dense_weight=0.3)
+    assert fused["b"] == pytest.approx(0.3 * 0.5 + 0.7 * 1.0)
+    assert fused["a"] == pytest.approx(0.3)
+    assert max(fused, key=fused.get) == "b"
+
+
+def test_rrf_rewards_agreement():
+    scores = rrf([["a", "b", "c"], ["b", "a", "d"]])
+    assert scores["a"] == scores["b"] > scores["c"] == scores["d"]
+
+
+def test_diversify_takes_distinct_articles_first_then_caps_repeats():
+    ranked = [passage("1", "A"), passage("2", "A"), passage("3", "A"), passage("4", "B"), passage("5", "C")]
+    assert [p.chunk_id for p in diversify(ranked, 4, distinct=10, per_article=2)] == ["1", "4", "5", "2"]
+    assert [p.chunk_id for p in diversify(ranked, 4, distinct=1, per_article=2)] == ["1", "2", "4", "5"]
+    assert [p.chunk_id for p in diversify(ranked[:3], 3, distinct=10, per_article=1)] == ["1", "2", "3"]
+
+
+def test_boosts_are_soft_and_follow_what_the_question_names():
+    weights = Weights(outlet=0.2, day=0.1, period=0.05)
+    query = Query("q", outlets=("Coastal Daily",), days=("2024-03-04",), since="2024-03-01", until="2024-03-31")
+    named = passage("1", "A", source="Coastal Daily", published="2024-03-05T10:00:00")
+    other = passage("2", "B", source="Gazette", published="2023-01-01")
+    assert boost(named, query, weights) == pytest.approx(0.35)
+    assert boost(other, query, weights) == 0.0
+
+
+def test_filters_accept_only_what_they_name():
+    f = Filters(outlets=("Coastal Daily",), since="2024-01-01", until="2024-12-31")
+    assert f.accepts(passage("1", "A", source="Coastal Daily", published="2024-03-05"))
+    assert not f.accepts(passage("2", "A", source="Gazette", published="2024-03-05"))
+    assert not f.accepts(passage("3", "A", source="Coastal Daily", published=""))
+    assert f.where() == {
+        "$and": [
+            {"source": {"$in": ["Coastal Daily"]}},
+            {"published_day": {"$gte": 20240101}},
+            {"published_day": {"$lte": 20241231}},
+        ]
+    }
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    from qa.assistant import Assistant
+
+    return Assistant(build_extended_corpus(tmp_path_factory.mktemp("retrieval")))
+
+
+def test_explicit_outlet_and_date_filters_are_hard(assistant):
+    passages = assistant.search.search("bridge repairs", 10, Filters(outlets=("Coastal Daily",)))
+    assert passages and {p.source for p in passages} == {"Coastal Daily"}
+    dated = assistant.search.search("bridge repairs", 10, Filters(since="2023-11-01", until="2023-12-31"))
+    assert dated and all("2023-11-01" <= p.published[:10] <= "2023-12-31" for p in dated)
+
+
+def test_outlet_named_in_the_question_is_preferred_not_required(assistant):
+    first = assistant.ask("What did Coastal Daily report about the bridge repairs?").passages[0]
+    assert first.source == "Coastal Daily" and "bridge" in first.title.lower()
+    # an outlet with nothing on the topic only reorders: the bridge stories still come back
+    answer = assistant.ask("What did Sports Desk report about the Old Mill Bridge repairs?")
+    assert "Old Mill Bridge" in answer.passages[0].text
+
+
+def test_every_candidate_is_scored_and_each_article_appears_once_first(assistant):
+    passages = assistant.search.search("bridge", 6)
+    articles = [p.article_id for p in passages]
+    assert len(set(articles[: len(set(articles))])) == len(set(articles))
+    assert [p.score for p in passages[: len(set(articles))]] == sorted(
+        (p.score for p in passages[: len(set(articles))]), reverse=True
+    )
