@@ -182,7 +182,7 @@ class LiveAssistant:
                 (p.title, p.source, p.published) for p in assistant.store.iter_passages() if p.chunk_index == 0
             ]
             if gen.stats.get("chunks"):
-                assistant.search.search("warm up", 1)  # load the vectors and BM25 now, not on a user's question
+                assistant.warm_up()  # load the vectors and BM25 now, not on a user's question
         except Exception:
             _close(assistant)
             if folder is not None:
