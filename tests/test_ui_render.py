@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from html.parser import HTMLParser
 
 import pytest
@@ -130,6 +131,17 @@ def test_abstention_looks_different_and_labels_nearest_excerpts():
     assert "Not found in the corpus" in html and "Nearest excerpts (not an answer)" in html
     assert html.count('class="qa-card qa-card-nearest"') == 3
     assert "<mark>" not in html
+
+
+def test_a_notice_from_the_assistant_comes_first():
+    from dataclasses import replace
+
+    answer = cited_answer(passage("One sentence. Two."), "One sentence.")
+    if "notice" not in {f.name for f in fields(answer)}:
+        pytest.skip("Answer has no notice field")
+    message = answer_message(replace(answer, notice="Asking in English works best <b>."), 1)
+    assert message.startswith('<span class="qa-notice">') and "<b>" not in message
+    assert "Asking in English works best <b>." in visible_text(message)
 
 
 def test_partial_message_never_cuts_a_tag_or_entity():

@@ -22,9 +22,13 @@ def card_id(turn: int, n: int) -> str:
 
 
 def answer_message(answer: Answer, turn: int) -> str:
-    """The chat message: each line of the answer as literal text, its ``[n]`` markers linked to the source cards."""
+    """The chat message: each line of the answer as literal text, its ``[n]`` markers linked to the source cards;
+    a caveat from the assistant (``notice``) first."""
+    notice = getattr(answer, "notice", "")
+    caveat = f'<span class="qa-notice">{markdown_text(notice)}</span>\n' if notice else ""
     if answer.abstained:
-        return f'<span class="qa-abstain">{text(NOT_FOUND_TITLE)}.</span> {markdown_text(_abstain_detail(answer))}'
+        detail = markdown_text(_abstain_detail(answer))
+        return f'{caveat}<span class="qa-abstain">{text(NOT_FOUND_TITLE)}.</span> {detail}'
     numbers = {c.n for c in answer.citations}
     lines = []
     for line in answer.text.splitlines():
@@ -38,7 +42,7 @@ def answer_message(answer: Answer, turn: int) -> str:
             last = match.end()
         parts.append(markdown_text(line[last:]))
         lines.append("".join(parts).strip())
-    return "\n".join(line for line in lines if line)
+    return caveat + "\n".join(line for line in lines if line)
 
 
 def partial_message(message: str, shown: int) -> str:
