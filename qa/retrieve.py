@@ -87,6 +87,17 @@ class Corpus:
     bm25: Bm25Index
     passages: list[Passage]
     vectors: np.ndarray  # (chunks, dim), unit length, row i == bm25.chunk_ids[i]
+    rows: dict[str, int] = field(default_factory=dict)  # chunk id -> row: built once per version, not per question
+    outlet_rows: dict[str, np.ndarray] = field(default_factory=dict)  # outlet -> its rows
+
+    def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray) -> list[int]:
+        """Exact top ``n`` rows by cosine among ``rows``: what a filtered Chroma query returns, without
+        Chroma's metadata scan (140 ms at 100k chunks, growing with the corpus)."""
+        if not len(rows):
+            return []
+        scores = self.vectors[rows] @ vector
+        top = np.argpartition(-scores, min(n, len(rows)) - 1)[:n]
+        return [int(rows[i]) for i in top]
 
     @classmethod
     def load(cls, store: Store, bm25: Bm25Index) -> Corpus:
@@ -99,7 +110,12 @@ class Corpus:
         for row, cid in enumerate(bm25.chunk_ids):
             if cid in stored:
                 vectors[row] = stored[cid]
-        return cls(bm25, [by_id[cid] for cid in bm25.chunk_ids], vectors)
+        passages = [by_id[cid] for cid in bm25.chunk_ids]
+        outlets: dict[str, list[int]] = {}
+        for row, passage in enumerate(passages):
+            outlets.setdefault(passage.source, []).append(row)
+        rows = {cid: i for i, cid in enumerate(bm25.chunk_ids)}
+        return cls(bm25, passages, vectors, rows, {o: np.asarray(r) for o, r in outlets.items()})
 
 
 class BM25Side:
@@ -145,15 +161,17 @@ class HybridSearch:
             query = Query(question=query)
         n = self.settings.candidates
         corpus = self.bm25.corpus()
-        rows = {cid: i for i, cid in enumerate(corpus.bm25.chunk_ids)}
+        rows = corpus.rows
         vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
-        where = filters.where()
-        found = self.store.query(vector.tolist(), n, where)
+        found = self.store.query(vector.tolist(), n, filters.where())
+        picked = {rows[p.chunk_id] for p in found if p.chunk_id in rows}
         if query.outlets and not filters.outlets:
             # the named outlets' best chunks are candidates even when the blend alone would miss them
-            named = {"source": {"$in": list(query.outlets)}}
-            found += self.store.query(vector.tolist(), max(10, n // 4), {"$and": [where, named]} if where else named)
-        picked = {rows[p.chunk_id] for p in found if p.chunk_id in rows}
+            named = [corpus.outlet_rows.get(outlet, np.zeros(0, dtype=int)) for outlet in query.outlets]
+            named_rows = np.concatenate(named) if named else np.zeros(0, dtype=int)
+            if filters.since or filters.until:
+                named_rows = np.asarray([i for i in named_rows if filters.accepts(corpus.passages[i])], dtype=int)
+            picked.update(corpus.nearest(vector, max(10, n // 4), named_rows))
         sparse_all = corpus.bm25.scores_for(query.text)
         if len(sparse_all):
             top = np.argpartition(-sparse_all, min(n, len(sparse_all) - 1))[:n]
