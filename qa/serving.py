@@ -173,6 +173,9 @@ class LiveAssistant:
                 if "Another" in str(exc):
                     raise _IngestRunning from exc
                 raise
+            except OSError as exc:  # disk full, permissions: one sentence, not a traceback
+                shutil.rmtree(folder, ignore_errors=True)
+                raise StoreError(f"Cannot copy the index to {folder} for serving: {exc.strerror or exc}.") from exc
             settings = self.settings.model_copy(update={"data_dir": folder})
         assistant = Assistant(settings)
         gen = Generation(assistant, signature, folder)
