@@ -69,6 +69,7 @@ class LiveAssistant:
         self._current: Generation | None = None
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+        self._failed: tuple[int, int] | None = None  # an ingest whose index could not be opened: not retried
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
@@ -95,10 +96,14 @@ class LiveAssistant:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.settings.reload_interval):
+            signature = corpus_signature(self.settings)
+            if signature == self._failed:
+                continue
             try:
                 self.reload()
-            except Exception:  # noqa: BLE001 - keep serving the current snapshot; try again next time
-                log.exception("Could not load the new index; still answering from the previous one.")
+            except Exception:  # noqa: BLE001 - keep serving the current snapshot until the next ingest
+                self._failed = signature
+                log.exception("Could not open the new index; still answering from the previous one.")
 
     # ---- reading ------------------------------------------------------------------------------
 
