@@ -10,6 +10,7 @@ from ingest.sentences import sentence_spans
 from qa.passage import Passage
 from qa.query import STOP_WORDS
 
+MIN_OVERLAP = 0.1  # share of the question's words a second or third quote must contain
 NOT_FOUND = "Not found in the corpus: no indexed article answers this question."
 
 
@@ -176,7 +177,7 @@ def compose(
             sentence = passage.text[s:e]
             words = _terms(sentence)
             overlap = (len(wanted & words) + 0.5 * len(earlier & words)) / ((len(wanted) + 0.5 * len(earlier)) or 1)
-            scored.append((overlap + 0.3 * passage.score - 0.01 * rank, rank, s, e, passage))
+            scored.append((overlap + 0.3 * passage.score - 0.01 * rank, rank, s, e, passage, overlap))
     scored.sort(key=lambda item: item[0], reverse=True)
     chosen, seen_articles = [], set()
     if focus:
@@ -189,10 +190,12 @@ def compose(
             break
         if item[4].article_id in seen_articles:
             continue
+        if chosen and item[5] < MIN_OVERLAP:  # beyond the first quote, only sentences that share the question's words
+            continue
         chosen.append(item)
         seen_articles.add(item[4].article_id)
     citations, parts = [], []
-    for n, (_, _, s, e, passage) in enumerate(chosen, start=1):
+    for n, (_, _, s, e, passage, _) in enumerate(chosen, start=1):
         sentence = passage.text[s:e]
         citations.append(Citation(n, passage, sentence, passage.start + s, passage.start + e))
         outlet = passage.source or "An article"
