@@ -163,8 +163,8 @@ class HybridSearch:
         corpus = self.bm25.corpus()
         rows = corpus.rows
         vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
-        found = self.store.query(vector.tolist(), n, filters.where())
-        picked = {rows[p.chunk_id] for p in found if p.chunk_id in rows}
+        found = self.store.query_ids(vector.tolist(), n, filters.where())
+        picked = {rows[cid] for cid in found if cid in rows}
         if query.outlets and not filters.outlets:
             # the named outlets' best chunks are candidates even when the blend alone would miss them
             named = [corpus.outlet_rows.get(outlet, np.zeros(0, dtype=int)) for outlet in query.outlets]
