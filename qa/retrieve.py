@@ -57,6 +57,7 @@ class Weights:
     period: float = 0.05  # added when published inside a period the question mentions
     distinct_articles: int = 10  # leading slots that take one passage per article
     per_article: int = 2  # at most this many passages of one article in the top k
+    sentence: float = 1.0  # weight of the best single sentence's match (`sentence_match`)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Weights:
@@ -67,6 +68,7 @@ class Weights:
             period=settings.period_boost,
             distinct_articles=settings.distinct_articles,
             per_article=settings.per_article_cap,
+            sentence=settings.sentence_weight,
         )
 
 
@@ -89,6 +91,7 @@ class Corpus:
     vectors: np.ndarray  # (chunks, dim), unit length, row i == bm25.chunk_ids[i]
     rows: dict[str, int] = field(default_factory=dict)  # chunk id -> row: built once per version, not per question
     outlet_rows: dict[str, np.ndarray] = field(default_factory=dict)  # outlet -> its rows
+    sentence_terms: list[list[frozenset[str]]] = field(default_factory=list)  # row -> its sentences' BM25 terms
 
     def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray) -> list[int]:
         """Exact top ``n`` rows by cosine among ``rows``: what a filtered Chroma query returns, without
@@ -115,7 +118,27 @@ class Corpus:
         for row, passage in enumerate(passages):
             outlets.setdefault(passage.source, []).append(row)
         rows = {cid: i for i, cid in enumerate(bm25.chunk_ids)}
-        return cls(bm25, passages, vectors, rows, {o: np.asarray(r) for o, r in outlets.items()})
+        outlet_rows = {o: np.asarray(r) for o, r in outlets.items()}
+        return cls(bm25, passages, vectors, rows, outlet_rows, _sentence_terms(bm25, passages))
+
+
+def _sentence_terms(bm25: Bm25Index, passages: list[Passage]) -> list[list[frozenset[str]]]:
+    """Each chunk's sentences as sets of BM25 terms, computed once per corpus version."""
+    from ingest.sentences import sentence_spans
+
+    spans = [sentence_spans(p.text) for p in passages]
+    flat = [p.text[a:b] for p, chunk in zip(passages, spans, strict=True) for a, b in chunk]
+    terms = iter(bm25.terms(flat))
+    return [[frozenset(next(terms)) for _ in chunk] for chunk in spans]
+
+
+def sentence_match(sentences: list[frozenset[str]], wanted: dict[str, float]) -> float:
+    """The best single sentence's share of the question's term weight (IDF).
+
+    A gold fact is one sentence; a chunk whose words match the question only spread over several
+    sentences is less likely to state it. This picks, inside a long article, the chunk that does."""
+    total = sum(wanted.values()) or 1.0
+    return max((sum(wanted[t] for t in sentence if t in wanted) for sentence in sentences), default=0.0) / total
 
 
 class BM25Side:
@@ -182,6 +205,11 @@ class HybridSearch:
         dense = corpus.vectors[order] @ vector
         sparse = sparse_all[order] if len(sparse_all) else np.zeros(len(order))
         fused = blend_arrays(dense, sparse, self.weights.dense)
+        if self.weights.sentence and corpus.sentence_terms:
+            wanted = question_weights(corpus.bm25, query)
+            fused = fused + self.weights.sentence * np.asarray(
+                [sentence_match(corpus.sentence_terms[i], wanted) for i in order]
+            )
         ranked = sorted(
             (
                 replace(corpus.passages[i], score=float(f) + boost(corpus.passages[i], query, self.weights))
@@ -191,7 +219,30 @@ class HybridSearch:
             reverse=True,
         )
         passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
-        return Retrieval(passages, float(dense.max()))
+        return Retrieval(outlets_first(passages, query.outlets), float(dense.max()))
+
+
+def question_weights(bm25: Bm25Index, query: Query) -> dict[str, float]:
+    """IDF of each content term of the question (outlet names left out: they say where, not what)."""
+    import math
+
+    from qa.query import content_words
+
+    terms = set(bm25.terms([" ".join(content_words(query.text))])[0])
+    terms -= {t for name in bm25.terms(list(query.outlets)) for t in name}
+    n = len(bm25.chunk_ids)
+    return {t: math.log((n + 1) / (bm25.doc_freq(t) + 0.5)) for t in terms}
+
+
+def outlets_first(passages: list[Passage], outlets: tuple[str, ...]) -> list[Passage]:
+    """The best passage of each outlet the question names moves to the front, in the order named:
+    "as reported by both The Verge and TechCrunch" wants both voices in the first few lines."""
+    front: list[Passage] = []
+    for outlet in outlets:
+        best = next((p for p in passages if p.source == outlet and p not in front), None)
+        if best is not None:
+            front.append(best)
+    return front + [p for p in passages if p not in front]
 
 
 def blend_arrays(dense: np.ndarray, sparse: np.ndarray, dense_weight: float) -> np.ndarray:
