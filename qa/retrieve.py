@@ -234,13 +234,17 @@ def question_weights(bm25: Bm25Index, query: Query) -> dict[str, float]:
     return {t: math.log((n + 1) / (bm25.doc_freq(t) + 0.5)) for t in terms}
 
 
+OUTLET_FRONT_SHARE = 0.6  # of the top score, that a named outlet's passage needs to move to the front
+
+
 def outlets_first(passages: list[Passage], outlets: tuple[str, ...]) -> list[Passage]:
     """The best passage of each outlet the question names moves to the front, in the order named:
     "as reported by both The Verge and TechCrunch" wants both voices in the first few lines."""
     front: list[Passage] = []
+    floor = OUTLET_FRONT_SHARE * max((p.score for p in passages), default=0.0)
     for outlet in outlets:
         best = next((p for p in passages if p.source == outlet and p not in front), None)
-        if best is not None:
+        if best is not None and best.score >= floor:  # a named outlet with nothing on the topic stays put
             front.append(best)
     return front + [p for p in passages if p not in front]
 
