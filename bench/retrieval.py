@@ -58,17 +58,19 @@ def main() -> None:
     print("| pipeline | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, values in rows.items():
-        print(f"| {name} | " + " | ".join(_fmt(values.get(c)) for c in COLUMNS) + " |")
+        print(f"| {name} | " + " | ".join(_fmt(values.get(c), c) for c in COLUMNS) + " |")
     print(
         "\nanswer = gold answer of inference questions contained in the top passage (baselines) or the"
         " composed answer (final).\nfinal: " + ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items())
     )
 
 
-def _fmt(value) -> str:
+def _fmt(value, column: str = "") -> str:
     if value is None:
         return ""
-    return f"{value:.3f}" if isinstance(value, float) and value < 10 else f"{value:g}"
+    if column == "p50_ms":
+        return f"{value:.1f}"
+    return f"{value:.3f}" if isinstance(value, float) else f"{value}"
 
 
 def score(examples, retrieve) -> dict:
