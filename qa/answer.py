@@ -87,7 +87,7 @@ def _terms(text: str) -> set[str]:
     return {w.lower().strip("'’") for w in _WORD.findall(text)} - STOP_WORDS
 
 
-def answer_entity(question: str, passages: list[Passage], top: int = 6) -> str:
+def answer_entity(question: str, passages: list[Passage], top: int = 10) -> str:
     """For a who/which/what question: the name most of the leading articles mention that the question
     does not, in its longest written form ("Sam Bankman-Fried" over "Bankman-Fried"); "" otherwise.
 
