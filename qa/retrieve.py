@@ -219,7 +219,13 @@ class HybridSearch:
             reverse=True,
         )
         passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
-        return Retrieval(outlets_first(passages, query.outlets), float(dense.max()))
+        top_dense = float(dense.max())
+        if query.context:
+            # a follow-up is as answerable as the turn it continues: folding that turn in dilutes the
+            # vector, so the evidence also reads the earlier turn's own similarity
+            earlier = np.asarray(self.embeddings.embed_query(query.context), dtype=np.float32)
+            top_dense = max(top_dense, float((corpus.vectors[order] @ earlier).max()))
+        return Retrieval(outlets_first(passages, query.outlets), top_dense)
 
 
 def question_weights(bm25: Bm25Index, query: Query) -> dict[str, float]:
