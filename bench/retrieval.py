@@ -47,7 +47,7 @@ def main() -> None:
 
     ours = Ours(args.data_dir)
     rows["dense only (our chunks, Chroma)"] = score(answerable, ours.dense)
-    rows["hybrid blend, no boosts/diversity (our chunks)"] = score(answerable, ours.hybrid)
+    rows["hybrid: dense+BM25 blend + best-sentence match, no boosts/diversity"] = score(answerable, ours.hybrid)
     final, extra = ours.final(examples)
     rows["final: hybrid + outlet/date boosts + article diversity"] = final
 
