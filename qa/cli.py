@@ -219,13 +219,17 @@ def _ask_batch(assistant, path: Path, out_path: Path, k: int | None, filters) ->
             progress.advance(task)
             if isinstance(item, str):
                 bad += 1
-                err.print(f"[yellow]skipped[/yellow] {path}: {item}", highlight=False)
+                err.print(f"[yellow]skipped[/yellow] {escape(f'{path}: {item}')}", highlight=False, soft_wrap=True)
                 continue
             try:
                 answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k)
             except BadQuestionError as exc:
                 bad += 1
-                err.print(f"[yellow]skipped[/yellow] {path}: id {item.id}: {exc}", highlight=False, markup=False)
+                err.print(
+                    f"[yellow]skipped[/yellow] {escape(f'{path}: id {item.id}: {exc}')}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
                 continue
             sink.write(json.dumps(answer_record(item.id, answer), ensure_ascii=False) + "\n")
             written += 1
@@ -297,7 +301,7 @@ def evaluate(
             on_step=lambda: progress.advance(task),
         )
     for problem in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, markup=False)
+        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", highlight=False, soft_wrap=True)
     summary = report.summary()
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")

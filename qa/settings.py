@@ -24,7 +24,10 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Articles indexed by `make run` / the app when empty.")
 
     # Embedding
-    embed_backend: str = Field("torch", description="Embedding backend: torch, torch-bf16, onnx or onnx-int8.")
+    embed_backend: str = Field(
+        "torch-bf16",
+        description="Embedding backend: torch-bf16 (same dev-set quality as fp32, ~2x faster), torch, onnx, onnx-int8.",
+    )
     embed_batch_size: int = Field(16, ge=1, description="Texts per model call; small batches suit one-thread workers.")
     write_batch_articles: int = Field(32, ge=1, description="Articles embedded and written per step.")
     embed_threads: int = Field(0, ge=0, description="Embedding worker threads, one core each (0: all cores).")
@@ -48,13 +51,13 @@ class Settings(BaseSettings):
     distinct_articles: int = Field(10, ge=1, description="Leading passages taken from different articles.")
     per_article_cap: int = Field(2, ge=1, description="Max passages per article after the distinct slots.")
     sentence_weight: float = Field(1.0, ge=0.0, description="Weight of the best single sentence's term match.")
-    answer_sentences: int = Field(3, ge=1, le=10)
+    answer_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an answer at most.")
     abstain_threshold: float = Field(0.70, description="Abstain under this evidence score (qa.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
 
     # Web chat
-    host: str = "127.0.0.1"
-    port: int = 7860
+    host: str = Field("127.0.0.1", description="Address the chat listens on (loopback by default).")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the chat.")
     auth: str | None = Field(None, description="user:password to require a login.")
     concurrency: int = Field(4, ge=1, description="Questions answered at once by the chat.")
     max_queue: int = Field(64, ge=1, description="Questions waiting before new ones are refused.")

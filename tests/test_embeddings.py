@@ -124,8 +124,11 @@ def test_index_built_with_one_backend_refuses_the_other(indexed_corpus, tmp_path
     from ingest.index import ingest
     from qa.assistant import Assistant
 
-    other = Settings(**{**indexed_corpus.model_dump(), "embed_backend": "torch-bf16"})
-    with pytest.raises(IndexMismatchError, match=r"backend: index has 'torch', settings say 'torch-bf16'.*--rebuild"):
+    built_with = indexed_corpus.embed_backend
+    other_backend = "torch" if built_with != "torch" else "torch-bf16"
+    other = Settings(**{**indexed_corpus.model_dump(), "embed_backend": other_backend})
+    expected = rf"backend: index has '{built_with}', settings say '{other_backend}'.*--rebuild"
+    with pytest.raises(IndexMismatchError, match=expected):
         Assistant(other).ask("Why is Nimbus recalling e-bikes?")
 
     copy = tmp_path / "copy"
