@@ -65,29 +65,10 @@ def ingest(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Index articles; re-running embeds only what changed and removes what is gone."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ingest.index import ingest as run_ingest
+    from qa.progress import ingest_with_progress
 
     settings = settings_from(data_dir, collection, chroma_url)
-    progress = Progress(
-        TextColumn("Embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("articles"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    task = progress.add_task("embed", total=None)
-    with progress:
-        summary = run_ingest(
-            paths,
-            settings,
-            rebuild=rebuild,
-            progress=lambda n: progress.advance(task, n),
-            on_plan=lambda total: progress.update(task, total=total),
-        )
+    summary = ingest_with_progress(paths, settings, err, rebuild=rebuild)
     for skip in summary.skipped:
         err.print(f"[yellow]skipped[/yellow] {escape(str(skip))}", highlight=False, soft_wrap=True)
     data = summary.to_json()

@@ -22,27 +22,10 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
     if not corpus.exists() or not any(corpus.iterdir()):
         err.print(f"[yellow]The index is empty and {corpus} has no articles:[/yellow] run `qa ingest <folder>`.")
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ingest.index import ingest
+    from qa.progress import ingest_with_progress
 
     err.print(f"The index is empty: indexing {corpus} first (this happens once).")
-    progress = Progress(
-        TextColumn("Embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("articles"),
-        TimeElapsedColumn(),
-        console=err,
-    )
-    task = progress.add_task("embed", total=None)
-    with progress:
-        summary = ingest(
-            [corpus],
-            settings,
-            progress=lambda n: progress.advance(task, n),
-            on_plan=lambda total: progress.update(task, total=total),
-        )
+    summary = ingest_with_progress([corpus], settings, err, transient=False)
     err.print(f"Indexed {summary.added} articles ({summary.chunks_written} passages) in {summary.seconds:.1f} s.")
     live.reload(force=True)
 
