@@ -11,6 +11,7 @@ from qa.settings import Settings, get_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLES = FIXTURES / "articles"
+LOADER_GOOD = FIXTURES / "loaders" / "good"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MULTIHOP = SHARED / "data" / "multihop-rag"
 
@@ -44,3 +45,11 @@ def multihop() -> Path:
     if not (MULTIHOP / "corpus.jsonl").exists():
         pytest.skip(f"MultiHop-RAG data not found at {MULTIHOP} (../shared is absent)")
     return MULTIHOP
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    """A private copy of the well-formed loader fixtures (one article per supported format)."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(LOADER_GOOD, folder)
+    return folder

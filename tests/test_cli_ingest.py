@@ -28,13 +28,6 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture()
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    shutil.copytree(GOOD, folder)
-    return folder
-
-
-@pytest.fixture()
 def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 

@@ -63,13 +63,6 @@ def clean_build(paths: list[Path], root: Path) -> Snapshot:
 
 
 @pytest.fixture()
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    shutil.copytree(GOOD, folder)
-    return folder
-
-
-@pytest.fixture()
 def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
 
