@@ -52,9 +52,10 @@ class Assistant:
         self.search.search("warm up", 1)
         self.outlets()
 
-    def outlets(self) -> tuple[str, ...]:
-        """Outlets of the indexed articles (what question parsing can recognise), cached per corpus version."""
-        version = self.store.version()
+    def outlets(self, version: int | None = None) -> tuple[str, ...]:
+        """Outlets of the indexed articles (what question parsing can recognise), cached per corpus version;
+        ``version`` saves a store round trip when the caller already holds the current one."""
+        version = self.store.version() if version is None else version
         with self._lock:
             if self._outlets is None or self._outlets[0] != version:
                 entries = [e for e in self.store.manifest().values() if e.state == "done"]
@@ -63,11 +64,11 @@ class Assistant:
                 self._outlets = (version, names, years[-1] if years else None)
             return self._outlets[1]
 
-    def resolve_outlets(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    def resolve_outlets(self, names: list[str] | tuple[str, ...], *, version: int | None = None) -> tuple[str, ...]:
         """``--outlet`` values as indexed names ("techcrunch" -> "TechCrunch"); unknown ones are refused."""
         if not names:
             return ()
-        known = self.outlets()
+        known = self.outlets(version)
         resolved: list[str] = []
         for name in names:
             exact = [o for o in known if o.lower() == name.strip().lower()]
@@ -78,8 +79,8 @@ class Assistant:
             resolved.extend(o for o in found if o not in resolved)
         return tuple(resolved)
 
-    def parse(self, question: str, history: list[dict] | None = None) -> Query:
-        self.outlets()
+    def parse(self, question: str, history: list[dict] | None = None, *, version: int | None = None) -> Query:
+        self.outlets(version)
         default_year = self._outlets[2] if self._outlets else None
         return parse_query(question, outlets=self._outlets[1], history=history, default_year=default_year)
 
@@ -95,14 +96,17 @@ class Assistant:
         question = clean_question(question, self.settings.max_question_chars)
         k = k or self.settings.top_k
         started = time.perf_counter()
-        if self.store.chunk_count() == 0:
+        # one corpus snapshot for the whole question: parsing, retrieval and evidence agree even if an
+        # ingest finishes meanwhile, and the store's version is read once instead of per stage
+        corpus = self.search.bm25.corpus()
+        bm25 = corpus.bm25
+        if not bm25.chunk_ids:
             raise EmptyIndexError("The index is empty: run `qa ingest corpus/` first.")
         filters = filters or Filters()
         if filters.outlets:
-            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets))
-        query = self.parse(question, history)
-        retrieval = self.search.retrieve(query, k, filters)
-        bm25 = self.search.bm25.current()
+            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, version=bm25.version))
+        query = self.parse(question, history, version=bm25.version)
+        retrieval = self.search.retrieve(query, k, filters, corpus=corpus)
         question_terms = _terms_without(
             bm25.terms([" ".join(content_words(query.text))])[0], bm25.terms(list(query.outlets))
         )

@@ -179,11 +179,14 @@ class HybridSearch:
     def search(self, query: Query | str, k: int, filters: Filters = Filters()) -> list[Passage]:
         return self.retrieve(query, k, filters).passages
 
-    def retrieve(self, query: Query | str, k: int, filters: Filters = Filters()) -> Retrieval:
+    def retrieve(
+        self, query: Query | str, k: int, filters: Filters = Filters(), corpus: Corpus | None = None
+    ) -> Retrieval:
+        """Top ``k`` passages for ``query``; ``corpus`` pins the snapshot the caller already holds."""
         if isinstance(query, str):
             query = Query(question=query)
         n = self.settings.candidates
-        corpus = self.bm25.corpus()
+        corpus = corpus or self.bm25.corpus()
         rows = corpus.rows
         vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
         found = self.store.query_ids(vector.tolist(), n, filters.where())
