@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qa.embeddings import MAX_TEXT_TOKENS, get_tokenizer  # noqa: E402
-from qa.settings import Settings  # noqa: E402
-from qa.store import Store  # noqa: E402
+from qa.core.settings import Settings  # noqa: E402
+from qa.store.chroma import Store  # noqa: E402
+from qa.store.embeddings.model import MAX_TEXT_TOKENS, get_tokenizer  # noqa: E402
 
 
 def percentile(values: list[int], fraction: float) -> int:
@@ -50,15 +50,15 @@ def stored_chunks(settings: Settings) -> list[tuple[str, str, str]]:
 def planned_chunks(settings: Settings, paths: list[Path]) -> list[tuple[str, str, str]]:
     """``(article id, title, chunk text)`` a clean build of ``paths`` would store, by chunking alone."""
     from ingest.article import Article
-    from ingest.index import Indexer
     from ingest.load import load_paths
+    from ingest.write import Indexer
 
     indexer = Indexer(settings, store=None)
     return [
         (article.id, article.title, chunk.text)
         for article in load_paths(paths, settings.max_file_bytes)
         if isinstance(article, Article)
-        for chunk in indexer.chunks_for(article)[1]
+        for chunk in indexer.prepare(article).chunks
     ]
 
 

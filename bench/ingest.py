@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qa.embeddings import batch_tokenizer, get_tokenizer, model_path  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+from qa.core.settings import Settings  # noqa: E402
+from qa.store.embeddings.model import batch_tokenizer, get_tokenizer, model_path  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "multihop-rag" / "corpus.jsonl"
 QUICK_ARTICLES = 60
@@ -85,7 +85,7 @@ def ours(corpus: Path, settings: Settings) -> tuple[int, int]:
 
 def embedded_texts(settings: Settings) -> list[str]:
     """What our ingest embedded: title prefix + chunk text, rebuilt from the store."""
-    from qa.store import Store
+    from qa.store.chroma import Store
 
     tokenizer = get_tokenizer()
     prefixes: dict[str, str] = {}

@@ -204,7 +204,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="reuse this folder (kept) and the index in it from an earlier run")
     args = parser.parse_args()
 
-    from qa.ui.examples import example_questions
+    from qa.serve.ui.examples import example_questions
 
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-load-"))
     corpus, data = work / "corpus", work / "qa-data"

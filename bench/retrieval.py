@@ -92,7 +92,7 @@ def score(examples, retrieve) -> dict:
 
 
 def token_counts(texts: list[str]) -> list[int]:
-    from qa.embeddings import get_tokenizer
+    from qa.store.embeddings.model import get_tokenizer
 
     return get_tokenizer().count(texts)
 
@@ -104,7 +104,7 @@ class TutorialIndex:
     def __init__(self, corpus: Path, cache: Path) -> None:
         from langchain_chroma import Chroma
 
-        from qa.embeddings import make_embeddings
+        from qa.store.embeddings.factory import make_embeddings
 
         self.embeddings = make_embeddings("torch")
         folder = cache / "tutorial-chroma"
@@ -151,7 +151,7 @@ class TutorialIndex:
         return [(self.texts[i], self.articles[i]) for i in self._bm25_ranking(example.question, 10)]
 
     def rrf(self, example) -> list[tuple[str, str]]:
-        from qa.retrieve import rrf
+        from qa.search.hybrid import rrf
 
         position = {t: i for i, t in enumerate(self.texts)}
         dense = [position[d.page_content] for d in self.store.similarity_search(example.question, k=100)]
@@ -164,8 +164,8 @@ class Ours:
     """Our index and pipeline, at three stages of the design."""
 
     def __init__(self, data_dir: Path) -> None:
-        from qa.assistant import Assistant
-        from qa.settings import Settings
+        from qa.answer.assistant import Assistant
+        from qa.core.settings import Settings
 
         self.settings = Settings(data_dir=data_dir)
         self.assistant = Assistant(self.settings)
@@ -179,8 +179,8 @@ class Ours:
     def hybrid(self, example) -> list[tuple[str, str]]:
         from dataclasses import replace
 
-        from qa.query import Query
-        from qa.retrieve import HybridSearch
+        from qa.search.hybrid import HybridSearch
+        from qa.search.query import Query
 
         search = self.assistant.search
         plain = replace(search.weights, outlet=0.0, day=0.0, period=0.0, distinct_articles=0, per_article=10)

@@ -105,11 +105,12 @@ def worker(
     mode: str, sizes: list[int], work: Path, url: str | None, server_pid: int | None, n_questions: int, reuse: bool
 ) -> None:
     """Grow one store through the sizes; after each, measure and print one JSON row."""
-    from ingest.index import Indexer, index_config
-    from qa.assistant import Assistant
-    from qa.bm25 import Bm25Index
-    from qa.settings import Settings
-    from qa.store import Store
+    from ingest.write import Indexer
+    from qa.answer.assistant import Assistant
+    from qa.core.settings import Settings
+    from qa.store.bm25 import Bm25Index
+    from qa.store.chroma import Store
+    from qa.store.config import index_config
 
     settings = Settings(data_dir=work / f"{mode}-data", collection="scale", chroma_url=url)
     store = Store(settings)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ingest.article import Article
-from ingest.sentences import sentence_spans
+from qa.text.sentences import sentence_spans
 
 # Word-piece counts for a batch of texts (special tokens not included).
 TokenCounter = Callable[[Sequence[str]], list[int]]

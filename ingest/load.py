@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.article import Article, Skip
-from ingest.dates import to_iso
 from ingest.html import parse_html
 from ingest.text import parse_markdown, parse_text
+from qa.text.dates import to_iso
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}

@@ -1,0 +1,5 @@
+"""newsqa: answer questions about news articles with cited excerpts.
+
+Layers, each importing only those below it: ``core`` (settings, errors, types) -> ``text`` (pure text
+rules) -> ``store`` (Chroma, BM25, embeddings, lock) -> ``search`` (query parsing, retrieval, evidence)
+-> ``answer`` (composing answers, the Assistant) -> ``serve`` (CLI, batch files, snapshots, web chat)."""

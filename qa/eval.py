@@ -5,18 +5,17 @@ gold record, so `bench/` and `qa eval` compute exactly the same numbers."""
 
 from __future__ import annotations
 
-import json
 import statistics
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import QAError
-
-
-class DatasetError(QAError):
-    """The evaluation file cannot be read."""
+from qa.core.errors import BadQuestionError, DatasetError, InputFileError
+from qa.core.validate import check_history
+from qa.serve.batch import BadLine, read_jsonl
+from qa.store.embeddings.model import get_tokenizer
 
 
 @dataclass(frozen=True)
@@ -37,31 +36,21 @@ class Example:
         return self.kind != "null_query"
 
 
-def read_examples(path: Path) -> Iterator[Example | str]:
-    """Examples of a MultiHop-RAG style file (or our follow-up / batch format); a bad line yields its error."""
+def read_examples(path: Path) -> Iterator[Example | BadLine]:
+    """Examples of a MultiHop-RAG style file (or our follow-up / batch format); a bad line yields a `BadLine`."""
     try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise DatasetError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield example_from_record(json.loads(line), number)
-            except (ValueError, TypeError, AttributeError) as exc:
-                yield f"line {number}: {exc}"
+        yield from read_jsonl(path, example_from_record)
+    except InputFileError as exc:
+        raise DatasetError(str(exc)) from exc
 
 
-def example_from_record(record: dict, number: int = 0) -> Example:
+def example_from_record(record: object, number: int = 0) -> Example:
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
     question = record.get("question", record.get("query"))
     if not isinstance(question, str):
         raise ValueError('no "question" (or "query") string')
-    history = record.get("history") or ()
-    if not isinstance(history, list | tuple) or not all(isinstance(t, dict) for t in history):
-        raise ValueError('"history" must be a list of {"role", "content"} objects')
+    history = check_history(record.get("history") or [])
     kind = record.get("question_type") or ("followup" if record.get("outlet") and history else "question")
     return Example(
         id=str(record.get("id", record.get("query_id", number))),
@@ -212,11 +201,6 @@ def run_eval(
     on_step: Callable[[], None] = lambda: None,
 ) -> Report:
     """Ask every question of ``dataset`` through ``assistant`` (the real pipeline) and score the answers."""
-    import time
-
-    from qa.embeddings import get_tokenizer
-    from qa.errors import BadQuestionError
-
     count_tokens = get_tokenizer().count
     report = Report()
     items = list(read_examples(dataset))
@@ -226,8 +210,8 @@ def run_eval(
     assistant.warm_up()
     for item in items:
         on_step()
-        if isinstance(item, str):
-            report.skipped.append(item)
+        if isinstance(item, BadLine):
+            report.skipped.append(str(item))
             continue
         started = time.perf_counter()
         try:

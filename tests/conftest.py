@@ -6,14 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from corpora import ARTICLES, LOADER_GOOD, MULTIHOP
 
-from qa.settings import Settings, get_settings
-
-FIXTURES = Path(__file__).parent / "fixtures"
-ARTICLES = FIXTURES / "articles"
-LOADER_GOOD = FIXTURES / "loaders" / "good"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-MULTIHOP = SHARED / "data" / "multihop-rag"
+from ingest.index import ingest
+from qa.core.settings import Settings, get_settings
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +25,6 @@ def isolated_env(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def indexed_corpus(tmp_path_factory) -> Settings:
     """The fixture articles ingested once into an embedded store; tests must not write to it."""
-    from ingest.index import ingest
-
     root = tmp_path_factory.mktemp("indexed")
     corpus = root / "articles"
     shutil.copytree(ARTICLES, corpus)

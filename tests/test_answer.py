@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from qa_corpus import article_bodies, build_extended_corpus
+from corpora import article_bodies, build_extended_corpus
 
-from qa.answer import NOT_FOUND, answer_entity, compose
-from qa.assistant import Assistant
-from qa.passage import Passage
+from qa.answer.assistant import Assistant
+from qa.answer.compose import compose
+from qa.answer.entity import answer_entity
+from qa.core.types import NOT_FOUND, Passage
 
 QUOTE = re.compile(r"“(.+?)” \[(\d+)\]")
 

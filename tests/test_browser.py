@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from qa.settings import Settings
+from qa.core.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,7 +54,7 @@ def free_port() -> int:
 def app_url(tmp_path_factory):
     """The fixture articles plus the hostile one, ingested into their own data dir and served."""
     from ingest.index import ingest
-    from qa.ui.serve import serve
+    from qa.serve.ui.start import serve
 
     root = tmp_path_factory.mktemp("browser")
     corpus = root / "corpus"

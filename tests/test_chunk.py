@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from ingest.article import Article
 from ingest.chunk import Chunk, chunk_article
-from ingest.index import Indexer
-from ingest.sentences import sentence_spans
-from qa.embeddings import MAX_TEXT_TOKENS, get_tokenizer
-from qa.settings import Settings
-from qa.store import Store
+from ingest.write import Indexer
+from qa.core.settings import Settings
+from qa.store.chroma import Store
+from qa.store.embeddings.model import MAX_TEXT_TOKENS, get_tokenizer
+from qa.text.sentences import sentence_spans
 
 HYPOTHESIS = settings(
     max_examples=150,
@@ -204,7 +204,8 @@ def test_title_prefix_and_chunk_fit_the_model(indexers, title, body, size):
     """What gets embedded, ``prefix + "\\n" + chunk``, never goes over the model's 254 text word pieces."""
     indexer = indexers[size]
     article = Article(id="t1", title=title, body=body)
-    prefix, chunks = indexer.chunks_for(article)
+    prepared = indexer.prepare(article)
+    prefix, chunks = prepared.prefix, prepared.chunks
     assert count(prefix) <= indexer.settings.title_prefix_tokens
     assert title.startswith(prefix)
     for c in chunks:

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from qa.cli import app
+from qa.serve.cli import app
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qa.cli import app
+from qa.serve.cli import app
 
 LOADERS = Path(__file__).parent / "fixtures" / "loaders"
 GOOD = LOADERS / "good"
@@ -43,7 +43,7 @@ def last_json(stdout: str) -> dict:
 def qa_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``qa`` in its own process, to see exactly what a user sees on stdout and stderr."""
     return subprocess.run(
-        [sys.executable, "-c", "from qa.cli import app; app()", *map(str, args)],
+        [sys.executable, "-c", "from qa.serve.cli import app; app()", *map(str, args)],
         cwd=REPO,
         env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
         capture_output=True,
@@ -155,7 +155,7 @@ def test_a_store_that_cannot_be_opened_is_one_line_without_traceback(tmp_path, c
 
 
 def test_other_chunk_settings_are_refused_until_a_rebuild(runner, corpus, data_dir, monkeypatch):
-    from qa.settings import get_settings
+    from qa.core.settings import get_settings
 
     run(runner, "ingest", corpus, "--data-dir", data_dir)
     monkeypatch.setenv("QA_CHUNK_TOKENS", "100")

@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embeddings import DIMENSION, MiniLMEmbeddings, Tokenizer, make_embeddings, model_path
-from qa.errors import IndexMismatchError, QAError
-from qa.settings import Settings
+from qa.core.errors import IndexMismatchError, QAError
+from qa.core.settings import Settings
+from qa.store.embeddings.factory import make_embeddings
+from qa.store.embeddings.model import DIMENSION, Tokenizer, model_path
+from qa.store.embeddings.torch_backend import MiniLMEmbeddings
 
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 
@@ -46,7 +48,7 @@ def onnx_cache(tmp_path_factory) -> Path:
 
 def embeddings_for(backend: str, cache: Path):
     if backend.startswith("onnx"):
-        from qa.onnx_embeddings import OnnxMiniLMEmbeddings
+        from qa.store.embeddings.onnx_backend import OnnxMiniLMEmbeddings
 
         return OnnxMiniLMEmbeddings(batch_size=4, threads=2, int8=backend == "onnx-int8", cache_dir=cache)
     return MiniLMEmbeddings(batch_size=4, threads=2, bf16=backend == "torch-bf16")
@@ -71,7 +73,7 @@ def test_vectors_come_back_in_input_order_whatever_the_batching():
 
 
 def test_onnx_export_is_cached_and_reused(onnx_cache):
-    from qa.onnx_embeddings import onnx_model_file
+    from qa.store.embeddings.onnx_backend import onnx_model_file
 
     first = onnx_model_file(onnx_cache, int8=False)
     stamp = first.stat().st_mtime_ns
@@ -82,7 +84,7 @@ def test_onnx_export_is_cached_and_reused(onnx_cache):
 
 def test_racing_writers_leave_one_complete_file(tmp_path):
     """Two processes exporting at once: each writes its own temporary file, the renames are atomic."""
-    from qa.onnx_embeddings import _atomic
+    from qa.store.embeddings.onnx_backend import _atomic
 
     target = tmp_path / "model.onnx"
 
@@ -122,7 +124,7 @@ def test_unknown_backend_lists_the_choices():
 def test_index_built_with_one_backend_refuses_the_other(indexed_corpus, tmp_path):
     """Vectors from two backends never mix: querying or ingesting with another backend says how to fix it."""
     from ingest.index import ingest
-    from qa.assistant import Assistant
+    from qa.answer.assistant import Assistant
 
     built_with = indexed_corpus.embed_backend
     other_backend = "torch" if built_with != "torch" else "torch-bf16"

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import ingest, writer_lock
-from qa.bm25 import Bm25Index
-from qa.errors import NothingToIngestError, StoreError
-from qa.settings import Settings
-from qa.store import Store
+from ingest.index import ingest
+from qa.core.errors import NothingToIngestError, StoreError
+from qa.core.settings import Settings
+from qa.store.bm25 import Bm25Index
+from qa.store.chroma import Store
+from qa.store.lock import writer_lock
 
 LOADERS = Path(__file__).parent / "fixtures" / "loaders"
 GOOD = LOADERS / "good"
@@ -295,7 +296,7 @@ INGEST_THEN_KILL = """
 import json, os, signal, sys
 from pathlib import Path
 from ingest.index import ingest
-from qa.settings import Settings
+from qa.core.settings import Settings
 summary = ingest([Path(p) for p in sys.argv[1:]], Settings())
 print(json.dumps(summary.to_json()), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
@@ -304,8 +305,8 @@ os.kill(os.getpid(), signal.SIGKILL)
 # Run in a fresh interpreter: what the store holds, and whether a query finds every chunk by its own vector.
 INSPECT = """
 import json
-from qa.settings import Settings
-from qa.store import Store
+from qa.core.settings import Settings
+from qa.store.chroma import Store
 import chromadb
 settings = Settings()
 store = Store(settings)  # the manifest, through our own code; the vectors, straight from Chroma
@@ -359,7 +360,7 @@ def python(code: str, args: list[str], settings: Settings, timeout: float = 600)
 
 def qa_ingest(paths: list[Path], settings: Settings) -> dict:
     """``qa ingest --json`` in its own process, to completion; its summary."""
-    result = python("from qa.cli import app; app()", ["ingest", *map(str, paths), "--json"], settings)
+    result = python("from qa.serve.cli import app; app()", ["ingest", *map(str, paths), "--json"], settings)
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -374,12 +375,12 @@ def inspect(settings: Settings) -> dict:
 def expected_index(paths: list[Path], settings: Settings) -> dict[str, list]:
     """The manifest a clean build of ``paths`` has (chunk ids are deterministic; no embedding needed)."""
     from ingest.article import Article
-    from ingest.index import Indexer
     from ingest.load import load_paths
+    from ingest.write import Indexer
 
     indexer = Indexer(settings, store=None)
     articles = [a for a in load_paths(paths, settings.max_file_bytes) if isinstance(a, Article)]
-    return {a.id: [a.content_hash, "done", [c.id for c in indexer.chunks_for(a)[1]]] for a in articles}
+    return {a.id: [a.content_hash, "done", [c.id for c in indexer.prepare(a).chunks]] for a in articles}
 
 
 def assert_same_as_clean_build(seen: dict, expected: dict[str, list]) -> None:
@@ -411,7 +412,7 @@ def kill_mid_run(paths: list[Path], settings: Settings, rebuild: bool = False, t
     """Start ``qa ingest``, SIGKILL it once some articles are done and others pending; the counts seen."""
     options = ["--json", "--rebuild"] if rebuild else ["--json"]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from qa.cli import app; app()", "ingest", *map(str, paths), *options],
+        [sys.executable, "-c", "from qa.serve.cli import app; app()", "ingest", *map(str, paths), *options],
         cwd=REPO,
         env=child_env(settings),
         stdout=subprocess.DEVNULL,

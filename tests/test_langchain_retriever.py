@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from qa.retriever import NewsRetriever
+from qa.search.retriever import NewsRetriever
 
 
 # pytest-asyncio runs in strict mode: the inherited async test needs the mark (the sync ones ignore it)

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.article import Article, Skip
-from ingest.dates import day_number, to_iso
 from ingest.load import BODY_KEYS, DATE_KEYS, ID_KEYS, TITLE_KEYS, URL_KEYS, decode, load_file, load_paths
+from qa.text.dates import day_number, to_iso
 
 LOADERS = Path(__file__).parent / "fixtures" / "loaders"
 GOOD = LOADERS / "good"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.query import STOP_WORDS, OutletMatcher, content_words, fold_history, parse_dates, parse_day, parse_query
+from qa.search.outlets import OutletMatcher
+from qa.search.query import fold_history, parse_query
+from qa.text.dates import NamedDates, parse_dates, parse_day
+from qa.text.terms import STOP_WORDS, content_words
 
 OUTLETS = [
     "TechCrunch",
@@ -56,7 +59,7 @@ def test_ordinary_words_are_not_outlets():
     ],
 )
 def test_dates(text, days, since, until):
-    assert parse_dates(text, 2023) == (days, since, until)
+    assert parse_dates(text, 2023) == NamedDates(days, since, until)
 
 
 def test_explicit_dates_and_their_errors():

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from qa.cli import app
-from qa.settings import Settings
+from qa.core.settings import Settings
+from qa.serve.cli import app
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from qa_corpus import build_extended_corpus
+from corpora import build_extended_corpus
 
-from qa.passage import Passage
-from qa.query import Query
-from qa.retrieve import Filters, Weights, blend, boost, diversify, rrf
+from qa.core.types import Filters, Passage
+from qa.search.query import Query
+from qa.search.rank import Weights, blend_arrays, boost, diversify, sentence_match
+from qa.store.schema import where
 
 
 def passage(chunk: str, article: str, score: float = 0.0, source: str = "", published: str = "") -> Passage:
@@ -15,15 +17,25 @@ def passage(chunk: str, article: str, score: float = 0.0, source: str = "", publ
 
 
 def test_blend_weights_each_side_after_min_max():
-    fused = blend({"a": 0.9, "b": 0.5, "c": 0.1}, {"a": 0.0, "b": 10.0, "c": 5.0}, dense_weight=0.3)
-    assert fused["b"] == pytest.approx(0.3 * 0.5 + 0.7 * 1.0)
-    assert fused["a"] == pytest.approx(0.3)
-    assert max(fused, key=fused.get) == "b"
+    fused = blend_arrays(np.array([0.9, 0.5, 0.1]), np.array([0.0, 10.0, 5.0]), dense_weight=0.3)
+    assert fused[1] == pytest.approx(0.3 * 0.5 + 0.7 * 1.0)
+    assert fused[0] == pytest.approx(0.3)
+    assert fused[2] == pytest.approx(0.7 * 0.5)
+    assert int(np.argmax(fused)) == 1
 
 
-def test_rrf_rewards_agreement():
-    scores = rrf([["a", "b", "c"], ["b", "a", "d"]])
-    assert scores["a"] == scores["b"] > scores["c"] == scores["d"]
+def test_blend_of_a_flat_side_does_not_divide_by_zero():
+    fused = blend_arrays(np.array([0.4, 0.4]), np.array([0.0, 3.0]), dense_weight=0.5)
+    assert np.isfinite(fused).all() and fused[1] > fused[0]
+
+
+def test_sentence_match_is_the_best_single_sentence_share_of_the_question_weight():
+    wanted = {"bridge": 2.0, "repair": 1.0, "mayor": 1.0}
+    spread = [frozenset({"bridge"}), frozenset({"repair"}), frozenset({"mayor"})]
+    together = [frozenset({"bridge", "repair", "mayor"}), frozenset()]
+    assert sentence_match(spread, wanted) == pytest.approx(0.5)
+    assert sentence_match(together, wanted) == pytest.approx(1.0)
+    assert sentence_match([], wanted) == 0.0
 
 
 def test_diversify_takes_distinct_articles_first_then_caps_repeats():
@@ -34,7 +46,7 @@ def test_diversify_takes_distinct_articles_first_then_caps_repeats():
 
 
 def test_boosts_are_soft_and_follow_what_the_question_names():
-    weights = Weights(outlet=0.2, day=0.1, period=0.05)
+    weights = Weights(dense=0.3, outlet=0.2, day=0.1, period=0.05, distinct_articles=10, per_article=2, sentence=1.0)
     query = Query("q", outlets=("Coastal Daily",), days=("2024-03-04",), since="2024-03-01", until="2024-03-31")
     named = passage("1", "A", source="Coastal Daily", published="2024-03-05T10:00:00")
     other = passage("2", "B", source="Gazette", published="2023-01-01")
@@ -47,7 +59,8 @@ def test_filters_accept_only_what_they_name():
     assert f.accepts(passage("1", "A", source="Coastal Daily", published="2024-03-05"))
     assert not f.accepts(passage("2", "A", source="Gazette", published="2024-03-05"))
     assert not f.accepts(passage("3", "A", source="Coastal Daily", published=""))
-    assert f.where() == {
+    assert where(Filters()) is None and where(Filters(outlets=("X",))) == {"source": {"$in": ["X"]}}
+    assert where(f) == {
         "$and": [
             {"source": {"$in": ["Coastal Daily"]}},
             {"published_day": {"$gte": 20240101}},
@@ -58,15 +71,15 @@ def test_filters_accept_only_what_they_name():
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    from qa.assistant import Assistant
+    from qa.answer.assistant import Assistant
 
     return Assistant(build_extended_corpus(tmp_path_factory.mktemp("retrieval")))
 
 
 def test_explicit_outlet_and_date_filters_are_hard(assistant):
-    passages = assistant.search.search("bridge repairs", 10, Filters(outlets=("Coastal Daily",)))
+    passages = assistant.searcher.hybrid.search("bridge repairs", 10, Filters(outlets=("Coastal Daily",)))
     assert passages and {p.source for p in passages} == {"Coastal Daily"}
-    dated = assistant.search.search("bridge repairs", 10, Filters(since="2023-11-01", until="2023-12-31"))
+    dated = assistant.searcher.hybrid.search("bridge repairs", 10, Filters(since="2023-11-01", until="2023-12-31"))
     assert dated and all("2023-11-01" <= p.published[:10] <= "2023-12-31" for p in dated)
 
 
@@ -78,8 +91,8 @@ def test_outlet_named_in_the_question_is_preferred_not_required(assistant):
     assert "Old Mill Bridge" in answer.passages[0].text
 
 
-def test_every_candidate_is_scored_and_each_article_appears_once_first(assistant):
-    passages = assistant.search.search("bridge", 6)
+def test_distinct_articles_come_first_in_score_order(assistant):
+    passages = assistant.searcher.hybrid.search("bridge", 6)
     articles = [p.article_id for p in passages]
     assert len(set(articles[: len(set(articles))])) == len(set(articles))
     assert [p.score for p in passages[: len(set(articles))]] == sorted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.sentences import sentence_spans
+from qa.text.sentences import sentence_spans
 
 
 def sentences_of(text: str) -> list[str]:

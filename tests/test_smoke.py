@@ -1,6 +1,6 @@
 """End to end on the fixture corpus: ingest, stats, a cited answer."""
 
-from qa.assistant import Assistant
+from qa.answer.assistant import Assistant
 
 
 def test_answer_cites_the_right_article_with_exact_offsets(indexed_corpus):

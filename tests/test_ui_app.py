@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
-from qa.assistant import Assistant
-from qa.settings import Settings
+from qa.answer.assistant import Assistant
+from qa.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 BRIDGE_QUESTION = "How much money did the Harbor City council approve to repair the Old Mill Bridge?"
@@ -24,7 +24,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def served(indexed_corpus, tmp_path_factory):
     """One app per module, on a copy of the indexed fixture corpus (the app writes its snapshots there)."""
-    from qa.ui.serve import serve
+    from qa.serve.ui.start import serve
 
     data = tmp_path_factory.mktemp("served") / "qa-data"
     shutil.copytree(indexed_corpus.data_dir, data)
@@ -57,7 +57,7 @@ def test_api_answers_with_a_citation_of_the_article(client):
 def test_api_json_is_the_cli_json(client, served, indexed_corpus):
     from typer.testing import CliRunner
 
-    from qa.cli import app
+    from qa.serve.cli import app
 
     api = client.predict(BRIDGE_QUESTION, api_name="/ask")
     assert api == Assistant(indexed_corpus).ask(BRIDGE_QUESTION).to_json()
@@ -111,7 +111,7 @@ def test_only_the_ask_endpoint_is_public(client):
 def test_login_is_required_when_qa_auth_is_set(served):
     from gradio_client import Client
 
-    from qa.ui.serve import serve
+    from qa.serve.ui.start import serve
 
     settings, _ = served
     secured = settings.model_copy(update={"port": free_port(), "auth": "ana:s3cret:with-colon"})
@@ -130,8 +130,8 @@ def test_login_is_required_when_qa_auth_is_set(served):
 
 
 def test_parse_auth():
-    from qa.errors import QAError
-    from qa.ui.blocks import parse_auth
+    from qa.core.errors import QAError
+    from qa.serve.ui.blocks import parse_auth
 
     assert parse_auth(None) is None
     assert parse_auth("u:p:q") == ("u", "p:q")

@@ -8,20 +8,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from qa.answer import NOT_FOUND, Answer, Citation
-from qa.errors import BadQuestionError, EmptyIndexError, StoreError
-from qa.passage import Passage
-from qa.ui.examples import example_questions
-from qa.ui.render import (
-    answer_message,
-    card_id,
-    corpus_summary,
-    error_message,
-    partial_message,
-    sources_html,
-)
-from qa.ui.safe import markdown_text, safe_url
-from qa.ui.timeline import outlet_colours, points, render_timeline, undated
+from qa.core.errors import BadQuestionError, EmptyIndexError, StoreError
+from qa.core.types import NOT_FOUND, Answer, Citation, Passage
+from qa.serve.ui.examples import example_questions
+from qa.serve.ui.render import answer_message, card_id, corpus_summary, error_message, partial_message, sources_html
+from qa.serve.ui.safe import markdown_text, safe_url
+from qa.serve.ui.timeline import outlet_colours, points, render_timeline, undated
 
 HOSTILE = '<script>window.pwned=1</script><img src=x onerror="alert(1)"> [click](javascript:alert(2)) *bold*'
 

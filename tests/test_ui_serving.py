@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import ingest, writer_lock
-from qa.serving import LiveAssistant, corpus_signature
-from qa.settings import Settings
+from ingest.index import ingest
+from qa.core.settings import Settings
+from qa.serve.snapshots import LiveAssistant, corpus_signature
+from qa.store.lock import writer_lock
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -96,7 +97,7 @@ def _run(errors: list, fn, *args) -> None:
 
 
 def test_first_start_builds_the_index_from_the_corpus_folder(tmp_path):
-    from qa.ui.serve import build_if_empty
+    from qa.serve.ui.start import build_if_empty
 
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURES / "articles", corpus)

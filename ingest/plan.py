@@ -1,0 +1,92 @@
+"""What an ingest run will do, decided before anything is written: the diff between the inputs and the
+manifest (new, changed, unchanged, moved, gone), as one `Plan` object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ingest.article import Article, Skip
+from ingest.load import load_paths
+from qa.store.schema import ManifestEntry
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The articles read from the inputs (by id, first occurrence wins) and every input that was not."""
+
+    articles: dict[str, Article]
+    skipped: tuple[Skip, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The diff: articles to embed (``added`` + ``updated``), entries whose file moved, entries to remove."""
+
+    added: tuple[Article, ...] = ()
+    updated: tuple[Article, ...] = ()
+    unchanged: int = 0
+    moved: tuple[ManifestEntry, ...] = ()  # unchanged content, new origin: only the manifest changes
+    gone: tuple[ManifestEntry, ...] = ()  # in an ingested folder or file before, absent now
+    skipped: tuple[Skip, ...] = field(default_factory=tuple)
+
+    @property
+    def to_embed(self) -> list[Article]:
+        return [*self.added, *self.updated]
+
+    @property
+    def changes_chunks(self) -> bool:
+        return bool(self.added or self.updated or self.gone)
+
+
+def load(paths: Iterable[Path], max_file_bytes: int) -> Loaded:
+    """Read every input; a repeated article id is skipped with where it was first seen."""
+    articles: dict[str, Article] = {}
+    skipped: list[Skip] = []
+    for item in load_paths(paths, max_file_bytes):
+        if isinstance(item, Skip):
+            skipped.append(item)
+        elif item.id in articles:
+            first = articles[item.id]
+            skipped.append(Skip(where_from(item), f"duplicate article id {item.id!r} (first at {where_from(first)})"))
+        else:
+            articles[item.id] = item
+    return Loaded(articles, tuple(skipped))
+
+
+def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) -> Plan:
+    """Compare what was read with what the store holds, by content hash."""
+    added, updated, moved = [], [], []
+    unchanged = 0
+    for article in loaded.articles.values():
+        entry = manifest.get(article.id)
+        if entry is None:
+            added.append(article)
+        elif entry.content_hash != article.content_hash:
+            updated.append(article)
+        else:
+            unchanged += 1
+            if entry.origin != origin_of(article):
+                moved.append(replace(entry, origin=origin_of(article)))
+    gone = [e for e in manifest.values() if e.article_id not in loaded.articles and covered(e, paths)]
+    return Plan(tuple(added), tuple(updated), unchanged, tuple(moved), tuple(gone), loaded.skipped)
+
+
+def covered(entry: ManifestEntry, paths: list[Path]) -> bool:
+    """Whether ``entry`` came from one of ``paths`` (so its absence there means it was removed)."""
+    origin = Path(entry.origin)
+    for path in paths:
+        resolved = path.resolve()
+        if origin == resolved or (path.is_dir() and resolved in origin.parents):
+            return True
+    return False
+
+
+def origin_of(article: Article) -> str:
+    """The absolute path an article came from ("" for none): how removals are scoped to the inputs."""
+    return str(Path(article.origin).resolve()) if article.origin else ""
+
+
+def where_from(article: Article) -> str:
+    return f"{article.origin}:{article.record}" if article.record else article.origin

@@ -1,0 +1,1 @@
+"""Passages -> the answer a person reads: extractive composition and the Assistant facade."""

@@ -1,0 +1,47 @@
+"""Every error class of the project: one base class, rendered once at the CLI or UI boundary."""
+
+
+class QAError(Exception):
+    """A failure the user can understand and usually fix; the message is one plain sentence."""
+
+    exit_code = 1
+
+
+class StoreError(QAError):
+    """The vector store cannot be opened, reached or written."""
+
+
+class WriterBusyError(StoreError):
+    """Another process holds the data directory's writer lock (a `qa ingest` is running)."""
+
+
+class IndexMismatchError(QAError):
+    """The index was built with another model, backend or chunking."""
+
+
+class EmptyIndexError(QAError):
+    """There is nothing indexed to answer from."""
+
+
+class BadQuestionError(QAError):
+    """The question cannot be answered as given (empty, too long, ...)."""
+
+    exit_code = 2
+
+
+class NothingToIngestError(QAError):
+    """No article could be read from the given inputs."""
+
+
+class InputFileError(QAError):
+    """A questions, history or dataset file cannot be read."""
+
+    exit_code = 2
+
+
+class ModelError(QAError):
+    """The packaged embedding model cannot be found or loaded."""
+
+
+class DatasetError(QAError):
+    """An evaluation file cannot be read."""

@@ -1,0 +1,108 @@
+"""The frozen records that move between stages: `Passage` out of retrieval, `Filters` from the user,
+`Citation` and `Answer` out of answering. Stages return new ones (``dataclasses.replace``), never mutate."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+NOT_FOUND = "Not found in the corpus: no indexed article answers this question."
+
+
+@dataclass(frozen=True)
+class Passage:
+    """``text == article body[start:end]``; scores are replaced (``dataclasses.replace``), never mutated."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    author: str = ""
+    chunk_index: int = 0
+    score: float = 0.0
+
+    def to_json(self) -> dict:
+        """The public JSON shape (``qa ask --json`` and the chat API)."""
+        data = asdict(self)
+        data["published_at"] = data.pop("published")
+        data["score"] = round(self.score, 4)
+        return data
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Explicit restrictions from the user (CLI options or chat controls): hard, unlike what a question implies."""
+
+    outlets: tuple[str, ...] = ()
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None
+
+    def accepts(self, passage: Passage) -> bool:
+        if self.outlets and passage.source not in self.outlets:
+            return False
+        day = passage.published[:10]
+        if self.since and (not day or day < self.since):
+            return False
+        return not (self.until and (not day or day > self.until))
+
+
+NO_FILTERS = Filters()
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Citation ``[n]``: the supporting sentence at ``start``/``end`` in the article body, inside ``passage``."""
+
+    n: int
+    passage: Passage
+    sentence: str
+    start: int  # offsets of the sentence in the article body
+    end: int
+
+    def to_json(self) -> dict:
+        p = self.passage
+        return {
+            "n": self.n,
+            "title": p.title,
+            "source": p.source,
+            "published_at": p.published,
+            "url": p.url,
+            "article_id": p.article_id,
+            "excerpt": p.text,
+            "excerpt_start": p.start,
+            "excerpt_end": p.end,
+            "sentence": self.sentence,
+            "start": self.start,
+            "end": self.end,
+            # where the sentence sits inside the excerpt, for highlighting
+            "highlight": [self.start - p.start, self.end - p.start],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer text with ``[n]`` markers, its citations, and the passages it was drawn from."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    abstained: bool
+    evidence_score: float = 0.0
+    timings: dict = field(default_factory=dict, compare=False)
+    notice: str = ""  # a caveat to show beside the answer (e.g. a question in another script)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "evidence_score": round(self.evidence_score, 4),
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "notice": self.notice,
+        }

@@ -1,0 +1,1 @@
+"""Questions -> ranked passages: query parsing, hybrid retrieval, evidence, the LangChain retriever."""

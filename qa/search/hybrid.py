@@ -1,0 +1,89 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25 over the same chunks, blended with soft news boosts
+(outlets and dates the question names), then spread across articles so comparisons get both sides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from qa.core.settings import Settings
+from qa.core.types import NO_FILTERS, Filters, Passage
+from qa.search.corpus import Corpus, CorpusCache
+from qa.search.query import Query
+from qa.search.rank import Weights, blend_arrays, boost, diversify, outlets_first, question_weights, sentence_match
+from qa.store.chroma import Store
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Ranked passages plus what the abstention decision needs (the best raw dense similarity)."""
+
+    passages: list[Passage]
+    top_dense: float = 0.0
+    timings: dict = field(default_factory=dict, compare=False)
+
+
+class HybridSearch:
+    """Dense (Chroma) + BM25 candidates, every candidate scored by both, blended, boosted, diversified."""
+
+    def __init__(self, store: Store, embeddings, settings: Settings, weights: Weights | None = None) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.settings = settings
+        self.weights = weights or Weights.from_settings(settings)
+        self.corpora = CorpusCache(store, settings)
+
+    def search(self, query: Query | str, k: int, filters: Filters = NO_FILTERS) -> list[Passage]:
+        return self.retrieve(query, k, filters).passages
+
+    def retrieve(
+        self, query: Query | str, k: int, filters: Filters = NO_FILTERS, corpus: Corpus | None = None
+    ) -> Retrieval:
+        """Top ``k`` passages for ``query``; ``corpus`` pins the snapshot the caller already holds."""
+        if isinstance(query, str):
+            query = Query(question=query)
+        n = self.settings.candidates
+        corpus = corpus or self.corpora.corpus()
+        rows = corpus.rows
+        vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
+        found = self.store.query_ids(vector.tolist(), n, filters)
+        picked = {rows[cid] for cid in found if cid in rows}
+        if query.outlets and not filters.outlets:
+            # the named outlets' best chunks are candidates even when the blend alone would miss them
+            named = [corpus.outlet_rows.get(outlet, np.zeros(0, dtype=int)) for outlet in query.outlets]
+            named_rows = np.concatenate(named) if named else np.zeros(0, dtype=int)
+            if filters.since or filters.until:
+                named_rows = np.asarray([i for i in named_rows if filters.accepts(corpus.passages[i])], dtype=int)
+            picked.update(corpus.nearest(vector, max(10, n // 4), named_rows))
+        sparse_all = corpus.bm25.scores_for(query.text)
+        if len(sparse_all):
+            top = np.argpartition(-sparse_all, min(n, len(sparse_all) - 1))[:n]
+            picked.update(int(i) for i in top if sparse_all[i] > 0 and filters.accepts(corpus.passages[i]))
+        if not picked:
+            return Retrieval([], 0.0)
+        order = sorted(picked)
+        dense = corpus.vectors[order] @ vector
+        sparse = sparse_all[order] if len(sparse_all) else np.zeros(len(order))
+        fused = blend_arrays(dense, sparse, self.weights.dense)
+        if self.weights.sentence and corpus.sentence_terms:
+            wanted = question_weights(corpus.bm25, query)
+            fused = fused + self.weights.sentence * np.asarray(
+                [sentence_match(corpus.sentence_terms[i], wanted) for i in order]
+            )
+        ranked = sorted(
+            (
+                replace(corpus.passages[i], score=float(f) + boost(corpus.passages[i], query, self.weights))
+                for i, f in zip(order, fused, strict=True)
+            ),
+            key=lambda p: p.score,
+            reverse=True,
+        )
+        passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
+        top_dense = float(dense.max())
+        if query.context:
+            # a follow-up is as answerable as the turn it continues: folding that turn in dilutes the
+            # vector, so the evidence also reads the earlier turn's own similarity
+            earlier = np.asarray(self.embeddings.embed_query(query.context), dtype=np.float32)
+            top_dense = max(top_dense, float((corpus.vectors[order] @ earlier).max()))
+        return Retrieval(outlets_first(passages, query.outlets), top_dense)

@@ -1,0 +1,137 @@
+"""Ranking rules of hybrid search, pure functions over arrays and passages: the dense/BM25 blend, the
+best-sentence match, soft outlet/date boosts, one passage per article first, named outlets first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.core.settings import Settings
+from qa.core.types import Passage
+from qa.search.query import Query
+from qa.store.bm25 import Bm25Index
+from qa.text.dates import days_apart
+from qa.text.terms import content_words, idf, without
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the blend is made; always read from the settings (`Settings` holds the tuned values and why)."""
+
+    dense: float  # share of the dense score; BM25 has the rest
+    outlet: float  # added when the passage's outlet is named in the question
+    day: float  # added when published within a day of a date the question mentions
+    period: float  # added when published inside a period the question mentions
+    distinct_articles: int  # leading slots that take one passage per article
+    per_article: int  # at most this many passages of one article in the top k
+    sentence: float  # weight of the best single sentence's match (`sentence_match`)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Weights:
+        return cls(
+            dense=settings.dense_weight,
+            outlet=settings.outlet_boost,
+            day=settings.date_boost,
+            period=settings.period_boost,
+            distinct_articles=settings.distinct_articles,
+            per_article=settings.per_article_cap,
+            sentence=settings.sentence_weight,
+        )
+
+
+def blend_arrays(dense: np.ndarray, sparse: np.ndarray, dense_weight: float) -> np.ndarray:
+    """Min-max normalise each side over the same candidates, then a weighted sum.
+
+    Both sides score every candidate (a chunk BM25 finds gets its exact cosine too), so the
+    normalisation compares like with like. A plain weighted blend beats reciprocal rank fusion
+    here (`bench/retrieval.py`): BM25 is the stronger side on news questions full of names, and
+    RRF's equal votes let the weaker dense ranking drag good keyword matches down."""
+
+    def normalise(values: np.ndarray) -> np.ndarray:
+        span = float(values.max() - values.min()) if len(values) else 0.0
+        return (values - values.min()) / (span or 1.0)
+
+    return dense_weight * normalise(dense) + (1 - dense_weight) * normalise(sparse)
+
+
+def sentence_match(sentences: list[frozenset[str]], wanted: dict[str, float]) -> float:
+    """The best single sentence's share of the question's term weight (IDF).
+
+    A gold fact is one sentence; a chunk whose words match the question only spread over several
+    sentences is less likely to state it. This picks, inside a long article, the chunk that does."""
+    total = sum(wanted.values()) or 1.0
+    return max((sum(wanted[t] for t in sentence if t in wanted) for sentence in sentences), default=0.0) / total
+
+
+def question_terms(bm25: Bm25Index, query: Query) -> list[str]:
+    """The question's content words as the BM25 index sees them (stemmed), without the words of the
+    outlets it names: those say where to look, not what is asked."""
+    return without(bm25.terms([" ".join(content_words(query.text))])[0], bm25.terms(list(query.outlets)))
+
+
+def question_weights(bm25: Bm25Index, query: Query) -> dict[str, float]:
+    """IDF of each term of `question_terms`."""
+    n = len(bm25.chunk_ids)
+    return {t: idf(n, bm25.doc_freq(t)) for t in set(question_terms(bm25, query))}
+
+
+OUTLET_FRONT_SHARE = 0.6  # of the top score, that a named outlet's passage needs to move to the front
+
+
+def outlets_first(passages: list[Passage], outlets: tuple[str, ...]) -> list[Passage]:
+    """The best passage of each outlet the question names moves to the front, in the order named:
+    "as reported by both The Verge and TechCrunch" wants both voices in the first few lines."""
+    front: list[Passage] = []
+    floor = OUTLET_FRONT_SHARE * max((p.score for p in passages), default=0.0)
+    for outlet in outlets:
+        best = next((p for p in passages if p.source == outlet and p not in front), None)
+        if best is not None and best.score >= floor:  # a named outlet with nothing on the topic stays put
+            front.append(best)
+    return front + [p for p in passages if p not in front]
+
+
+def boost(passage: Passage, query: Query, weights: Weights) -> float:
+    """Soft preference for what the question names: its outlets, its dates. Never a filter:
+    a wrongly guessed outlet or date only reorders, it cannot empty the result."""
+    extra = 0.0
+    if query.outlets and passage.source in query.outlets:
+        extra += weights.outlet
+    day = passage.published[:10]
+    if day and query.days and any(days_apart(day, d) <= 1 for d in query.days):
+        extra += weights.day  # within a day: time zones shift the published date
+    if day and (query.since or query.until) and (query.since or "") <= day <= (query.until or "9999"):
+        extra += weights.period
+    return extra
+
+
+def diversify(ranked: list[Passage], k: int, distinct: int, per_article: int) -> list[Passage]:
+    """The first ``distinct`` slots take the best passage of as many different articles; the rest
+    follow the ranking with at most ``per_article`` passages of one article, then anything left.
+
+    Multi-article questions need every article in the top k; one article's near-duplicate
+    chunks would otherwise crowd out the other side of a comparison."""
+    chosen: list[Passage] = []
+    seen: set[str] = set()
+    for passage in ranked:
+        if len(chosen) >= min(distinct, k):
+            break
+        if passage.article_id not in seen:
+            chosen.append(passage)
+            seen.add(passage.article_id)
+    taken = {p.chunk_id for p in chosen}
+    counts: dict[str, int] = {}
+    for passage in chosen:
+        counts[passage.article_id] = counts.get(passage.article_id, 0) + 1
+    overflow = []
+    for passage in ranked:
+        if len(chosen) >= k:
+            break
+        if passage.chunk_id in taken:
+            continue
+        if counts.get(passage.article_id, 0) < per_article:
+            chosen.append(passage)
+            counts[passage.article_id] = counts.get(passage.article_id, 0) + 1
+        else:
+            overflow.append(passage)
+    return (chosen + overflow)[:k]

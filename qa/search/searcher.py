@@ -1,0 +1,127 @@
+"""The corpus side of answering a question: open the store and model once, read the question (outlets,
+dates, the turn it continues), retrieve passages and measure how well they support an answer."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from qa.core.errors import BadQuestionError, EmptyIndexError
+from qa.core.settings import Settings
+from qa.core.types import Filters
+from qa.search.corpus import Corpus
+from qa.search.evidence import Evidence, evidence
+from qa.search.hybrid import HybridSearch, Retrieval
+from qa.search.outlets import OutletMatcher
+from qa.search.query import Query, parse_query
+from qa.search.rank import question_terms
+from qa.store.chroma import Store
+from qa.store.config import index_config
+from qa.store.embeddings.factory import make_embeddings
+
+EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
+
+
+@dataclass(frozen=True)
+class OutletList:
+    """The outlets of one corpus version, and its latest year (the default for dates without one)."""
+
+    version: int
+    names: tuple[str, ...]
+    latest_year: int | None
+
+
+@dataclass(frozen=True)
+class Found:
+    """What retrieval found for one question, and how strongly it supports an answer."""
+
+    query: Query
+    retrieval: Retrieval
+    support: Evidence
+
+
+class Searcher:
+    """Loads the store and the model once, then searches for any number of questions (thread-safe)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._outlets: OutletList | None = None
+
+    @cached_property
+    def store(self) -> Store:
+        store = Store(self.settings)
+        store.check_config(index_config(self.settings), adopt=False)
+        return store
+
+    @cached_property
+    def hybrid(self) -> HybridSearch:
+        embeddings = make_embeddings(self.settings.embed_backend, threads=self.settings.embed_threads)
+        return HybridSearch(self.store, embeddings, self.settings)
+
+    def corpus(self) -> Corpus:
+        """The current corpus snapshot; refused when nothing is indexed."""
+        corpus = self.hybrid.corpora.corpus()
+        if not corpus.bm25.chunk_ids:
+            raise EmptyIndexError(EMPTY_INDEX)
+        return corpus
+
+    def warm_up(self) -> None:
+        """Load the model, the BM25 side and the outlet list now rather than on the first question."""
+        if self.store.chunk_count() == 0:
+            raise EmptyIndexError(EMPTY_INDEX)
+        self.hybrid.search("warm up", 1)
+        self.outlets()
+
+    def outlets(self, version: int | None = None) -> OutletList:
+        """Outlets of the indexed articles (what question parsing can recognise), cached per corpus version;
+        ``version`` saves a store round trip when the caller already holds the current one."""
+        version = self.store.version() if version is None else version
+        with self._lock:
+            if self._outlets is None or self._outlets.version != version:
+                entries = [e for e in self.store.manifest().values() if e.state == "done"]
+                names = tuple(sorted({e.source for e in entries if e.source}))
+                years = sorted(int(e.published[:4]) for e in entries if e.published[:4].isdigit())
+                self._outlets = OutletList(version, names, years[-1] if years else None)
+            return self._outlets
+
+    def resolve_outlets(self, names: list[str] | tuple[str, ...], *, version: int | None = None) -> tuple[str, ...]:
+        """``--outlet`` values as indexed names ("techcrunch" -> "TechCrunch"); unknown ones are refused."""
+        if not names:
+            return ()
+        known = self.outlets(version).names
+        resolved: list[str] = []
+        for name in names:
+            exact = [o for o in known if o.lower() == name.strip().lower()]
+            found = exact or list(OutletMatcher(known).find(name.strip()))
+            if not found:
+                listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+                raise BadQuestionError(f"No indexed outlet is called {name!r}. Indexed outlets: {listed}.")
+            resolved.extend(o for o in found if o not in resolved)
+        return tuple(resolved)
+
+    def parse(self, question: str, history: list[dict] | None = None, *, version: int | None = None) -> Query:
+        known = self.outlets(version)
+        return parse_query(question, outlets=known.names, history=history, default_year=known.latest_year)
+
+    def find(self, question: str, history: list[dict] | None, filters: Filters, k: int) -> Found:
+        """Retrieve for a clean question. One corpus snapshot throughout: parsing, retrieval and evidence
+        agree even if an ingest finishes meanwhile, and the store's version is read once, not per stage."""
+        corpus = self.corpus()
+        bm25 = corpus.bm25
+        if filters.outlets:
+            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, version=bm25.version))
+        query = self.parse(question, history, version=bm25.version)
+        retrieval = self.hybrid.retrieve(query, k, filters, corpus=corpus)
+        passage_terms = bm25.terms([f"{p.title}\n{p.text}" for p in retrieval.passages])
+        support = evidence(
+            retrieval.top_dense, question_terms(bm25, query), passage_terms, bm25.doc_freq, len(bm25.chunk_ids)
+        )
+        return Found(query, retrieval, support)
+
+    def close(self) -> None:
+        """Release the store (if it was opened)."""
+        store = self.__dict__.get("store")
+        if store is not None:
+            store.close()

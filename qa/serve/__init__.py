@@ -1,0 +1,1 @@
+"""People and scripts: the CLI, batch files, progress bars, serving snapshots and the web chat."""

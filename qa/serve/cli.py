@@ -1,0 +1,264 @@
+"""The ``qa`` command line: ingest, stats, ask, eval, serve. Renders results; never touches Chroma itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from qa.answer.assistant import Assistant
+from qa.core.errors import BadQuestionError, QAError
+from qa.core.settings import Settings, get_settings
+from qa.core.types import Filters
+from qa.eval import run_eval
+from qa.serve.batch import BadLine, answer_record, read_batch, read_history
+from qa.serve.progress import ingest_with_progress, progress_bar
+from qa.serve.terminal import render_answer, render_eval, render_stats
+from qa.store.chroma import Store
+from qa.store.stats import corpus_stats
+from qa.text.dates import parse_day
+
+app = typer.Typer(help="Answer questions about news articles, with cited excerpts.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index folder [env QA_DATA_DIR, default .qa]")]
+Collection = Annotated[str | None, typer.Option("--collection", help="Collection name [env QA_COLLECTION]")]
+ChromaUrl = Annotated[
+    str | None, typer.Option("--chroma-url", help="Chroma server, e.g. http://localhost:8000 [env QA_CHROMA_URL]")
+]
+
+
+def settings_from(data_dir: Path | None, collection: str | None, chroma_url: str | None, **more) -> Settings:
+    """The environment's settings with this command's options on top."""
+    update = {"data_dir": data_dir, "collection": collection, "chroma_url": chroma_url, **more}
+    update = {k: v for k, v in update.items() if v is not None}
+    try:
+        return Settings(**{**get_settings().model_dump(), **update})
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).splitlines()[-1] if str(exc) else "invalid setting") from exc
+
+
+def handle_errors(command):
+    """Expected failures become one line on stderr and an exit code, not a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except QAError as exc:
+            err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted.")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@app.command()
+@handle_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of articles (.txt .md .html .json .jsonl)")],
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and start over")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero when any input was skipped")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on the last line")] = False,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Index articles; re-running embeds only what changed and removes what is gone."""
+    settings = settings_from(data_dir, collection, chroma_url)
+    summary = ingest_with_progress(paths, settings, err, rebuild=rebuild)
+    for skip in summary.skipped:
+        err.print(f"[yellow]skipped[/yellow] {escape(str(skip))}", highlight=False, soft_wrap=True)
+    data = summary.to_json()
+    line = (
+        f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
+        f"{data['removed']} removed, {len(data['skipped'])} skipped; {data['chunks_written']} chunks written "
+        f"in {data['seconds']:.1f} s ({data['chunks_per_second']} chunks/s)"
+    )
+    if summary.recovered:
+        line += f"; recovered {summary.recovered} articles left half-written by an interrupted run"
+    if as_json:
+        err.print(line, soft_wrap=True)
+        sys.stdout.write(json.dumps(data) + "\n")
+    else:
+        out.print(line, soft_wrap=True)
+    if strict and summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """What is indexed: articles, chunks, outlets, dates, model, store."""
+    settings = settings_from(data_dir, collection, chroma_url)
+    store = Store(settings)
+    try:
+        data = corpus_stats(store, settings)
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data) + "\n")
+    else:
+        render_stats(data, out)
+
+
+Since = Annotated[
+    str | None,
+    typer.Option("--since", help="Only articles published on or after this date (2023-10-01, 'October 2023')"),
+]
+Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
+Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
+TopK = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages retrieved [default 10]")]
+
+
+def _filters(assistant: Assistant, outlet: list[str] | None, since: str | None, until: str | None) -> Filters:
+    try:
+        first = parse_day(since, last=False) if since else None
+        last = parse_day(until, last=True) if until else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    return Filters(outlets=assistant.resolve_outlets(outlet or []), since=first, until=last)
+
+
+@app.command()
+@handle_errors
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question (omit with --batch)")] = None,
+    k: TopK = None,
+    outlet: Outlets = None,
+    since: Since = None,
+    until: Until = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    history: Annotated[
+        Path | None, typer.Option("--history", help='Earlier turns: JSON list of {"role", "content"}, oldest first')
+    ] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL of {id, question[, history]} to answer")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL answers")] = None,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Answer a question with verbatim, cited excerpts (or say the corpus does not answer it)."""
+    if (question is None) == (batch is None):
+        raise typer.BadParameter("Give either a QUESTION or --batch FILE.jsonl.")
+    if batch is not None and out_path is None:
+        raise typer.BadParameter("--batch needs --out ANSWERS.jsonl.")
+    settings = settings_from(data_dir, collection, chroma_url)
+    assistant = Assistant(settings)
+    filters = _filters(assistant, outlet, since, until)
+    if batch is not None:
+        _ask_batch(assistant, batch, out_path, k, filters)
+        return
+    turns = read_history(history) if history else None
+    answer = assistant.ask(question, history=turns, filters=filters, k=k)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+    else:
+        render_answer(answer, out, err)
+
+
+def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, filters: Filters) -> None:
+    items = list(read_batch(path))
+    assistant.warm_up()
+    written = bad = 0
+    progress = progress_bar("Answering", err)
+    try:
+        sink = out_path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise QAError(f"Cannot write {out_path}: {exc.strerror or exc}.") from exc
+    with sink, progress:
+        task = progress.add_task("ask", total=len(items))
+        for item in items:
+            progress.advance(task)
+            if isinstance(item, BadLine):
+                bad += 1
+                err.print(f"[yellow]skipped[/yellow] {escape(f'{path}: {item}')}", highlight=False, soft_wrap=True)
+                continue
+            try:
+                answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k)
+            except BadQuestionError as exc:
+                bad += 1
+                err.print(
+                    f"[yellow]skipped[/yellow] {escape(f'{path}: id {item.id}: {exc}')}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                continue
+            sink.write(json.dumps(answer_record(item.id, answer), ensure_ascii=False) + "\n")
+            written += 1
+    err.print(f"{written} answers written to {out_path}; {bad} lines skipped")
+
+
+@app.command(name="eval")
+@handle_errors
+def evaluate(
+    dataset: Annotated[Path, typer.Argument(help="JSONL questions with gold (MultiHop-RAG queries or follow-ups)")],
+    k: TopK = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency."""
+    settings = settings_from(data_dir, collection, chroma_url)
+    assistant = Assistant(settings)
+    progress = progress_bar("Evaluating", err)
+    with progress:
+        task = progress.add_task("eval", total=None)
+        report = run_eval(
+            assistant,
+            dataset,
+            k=k,
+            limit=limit,
+            on_total=lambda n: progress.update(task, total=n),
+            on_step=lambda: progress.advance(task),
+        )
+    for problem in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", highlight=False, soft_wrap=True)
+    summary = report.summary()
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    render_eval(summary, out)
+
+
+@app.command()
+@handle_errors
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Interface to listen on [env QA_HOST, default 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port [env QA_PORT, default 7860]")] = None,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Start the web chat (same as `python app.py`); indexes the corpus folder first when the index is empty."""
+    from qa.serve.ui.start import configure_logging  # Gradio takes seconds to import: only for this command
+    from qa.serve.ui.start import serve as run_server
+
+    configure_logging()
+    run_server(settings_from(data_dir, collection, chroma_url, host=host, port=port))
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

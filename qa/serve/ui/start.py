@@ -1,0 +1,70 @@
+"""Start the chat (``python app.py`` / ``qa serve``): build the index from the corpus folder when empty, then serve."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from rich.console import Console
+
+from qa.core.errors import QAError
+from qa.core.settings import Settings, get_settings
+from qa.serve.snapshots import LiveAssistant
+
+err = Console(stderr=True)
+
+
+def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
+    """A first ``make run`` ends in a working chat: index ``settings.corpus_dir`` when nothing is indexed yet."""
+    if live.stats().get("articles"):
+        return
+    corpus = settings.corpus_dir
+    if not corpus.exists() or not any(corpus.iterdir()):
+        err.print(f"[yellow]The index is empty and {corpus} has no articles:[/yellow] run `qa ingest <folder>`.")
+        return
+    from qa.serve.progress import ingest_with_progress
+
+    err.print(f"The index is empty: indexing {corpus} first (this happens once).")
+    summary = ingest_with_progress([corpus], settings, err, transient=False)
+    err.print(f"Indexed {summary.added} articles ({summary.chunks_written} passages) in {summary.seconds:.1f} s.")
+    live.reload(force=True)
+
+
+def serve(settings: Settings, *, block: bool = True):
+    """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking."""
+    from qa.serve.ui.blocks import launch
+
+    live = LiveAssistant(settings).start()
+    try:
+        build_if_empty(live, settings)
+        stats = live.stats()
+        err.print(
+            f"Answering from {stats.get('articles', 0):,} articles; chat on http://{settings.host}:{settings.port}"
+            + (" (login required)" if settings.auth else "")
+        )
+        demo = launch(live, settings, block=block, quiet=True)
+    except BaseException:
+        live.close()
+        raise
+    if block:
+        live.close()
+    return demo, live
+
+
+def configure_logging() -> None:
+    """Our own INFO lines (index swaps) on the console; not every HTTP request Gradio makes to itself."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(settings: Settings | None = None) -> None:
+    """``python app.py``: settings from the environment, expected failures as one line, not a traceback."""
+    configure_logging()
+    try:
+        serve(settings or get_settings())
+    except QAError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("Stopped.")
