@@ -19,6 +19,7 @@ from ingest.index import ingest
 from qa.answer.assistant import Assistant
 from qa.core.errors import StoreError
 from qa.core.settings import Settings
+from qa.store.bm25 import Bm25Index
 from qa.store.chroma import Store
 
 pytestmark = pytest.mark.server
@@ -137,7 +138,8 @@ def test_second_client_sees_reindex_and_rebuild_within_one_query(chroma_server, 
     assert Store(writer).version() > version
     after = app.ask(RECALL_QUESTION)
     assert "tech-001" not in cited(after)
-    assert {p.chunk_id for p in app.searcher.hybrid.search("Zephyrine lighthouse keeper", 5)} <= Store(writer).chunk_ids()
+    found = app.searcher.hybrid.search("Zephyrine lighthouse keeper", 5)
+    assert {p.chunk_id for p in found} <= Store(writer).chunk_ids()
 
 
 def test_bm25_cache_is_kept_per_server_and_collection(chroma_server, corpus, tmp_path):
