@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from qa.core.settings import Settings  # noqa: E402
-from qa.store.chroma import Store  # noqa: E402
-from qa.store.embeddings.model import MAX_TEXT_TOKENS, get_tokenizer  # noqa: E402
+from qa.core.settings import Settings
+from qa.store.chroma import Store
+from qa.store.embeddings.model import MAX_TEXT_TOKENS, get_tokenizer
 
 
 def percentile(values: list[int], fraction: float) -> int:

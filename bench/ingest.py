@@ -24,10 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from qa.core.settings import Settings  # noqa: E402
-from qa.store.embeddings.model import batch_tokenizer, get_tokenizer, model_path  # noqa: E402
+from qa.core.settings import Settings
+from qa.store.embeddings.model import batch_tokenizer, get_tokenizer, model_path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "multihop-rag" / "corpus.jsonl"
 QUICK_ARTICLES = 60

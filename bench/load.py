@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,9 +31,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-MULTIHOP = ROOT.parent / "shared" / "data" / "multihop-rag" / "corpus.jsonl"
+from common import MULTIHOP as MULTIHOP_DIR
+from common import ROOT, free_port
+
+MULTIHOP = MULTIHOP_DIR / "corpus.jsonl"
 BIN = Path(sys.executable).parent
 NEW_ARTICLE = {
     "title": "Gull Point lighthouse reopens after restoration",
@@ -91,11 +91,6 @@ def cpu_seconds(pid: int | None) -> float:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_ready(url: str, app: subprocess.Popen, timeout: float) -> None:

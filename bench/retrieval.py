@@ -15,12 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import MULTIHOP, rrf
 
-from qa.eval import answer_contains, example_from_record, retrieval_metrics  # noqa: E402
+from qa.eval import answer_contains, example_from_record, retrieval_metrics
 
-DATA = ROOT.parent / "shared" / "data" / "multihop-rag"
+DATA = MULTIHOP
 COLUMNS = ("hits@4", "hits@10", "mrr@10", "map@10", "doc_recall@10", "all_gold@10", "answer", "max_tokens", "p50_ms")
 
 
@@ -151,7 +150,6 @@ class TutorialIndex:
         return [(self.texts[i], self.articles[i]) for i in self._bm25_ranking(example.question, 10)]
 
     def rrf(self, example) -> list[tuple[str, str]]:
-        from qa.search.hybrid import rrf
 
         position = {t: i for i, t in enumerate(self.texts)}
         dense = [position[d.page_content] for d in self.store.similarity_search(example.question, k=100)]

@@ -24,11 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from common import MULTIHOP, server_fixtures
 
-MULTIHOP = ROOT.parent / "shared" / "data" / "multihop-rag"
 DIM = 384
 ARTICLES_PER_WRITE = 64
 
@@ -172,7 +169,7 @@ def run_mode(mode: str, args: argparse.Namespace, work: Path) -> list[dict]:
     command += ["--work-dir", str(work)] + (["--reuse"] if args.reuse else [])
     server = None
     if mode == "server":
-        from server_fixtures import ChromaServer
+        ChromaServer = server_fixtures().ChromaServer
 
         server = ChromaServer(work / "server-db").start()
         env["QA_SCALE_SERVER_PATH"] = str(server.path)

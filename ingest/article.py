@@ -1,4 +1,4 @@
-"""The `Article` record every loader produces, and `Skip`, the reason one could not be read."""
+"""The `Article` record every loader produces; what cannot be read becomes a `qa.core.types.Skip`."""
 
 from __future__ import annotations
 
@@ -25,14 +25,3 @@ class Article:
         """Hash of everything that ends up in the index; a change means re-embedding."""
         parts = (self.title, self.body, self.source, self.author, self.published, self.url)
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Skip:
-    """An input that was not (fully) loaded, with a one-line reason."""
-
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.article import Skip
 from ingest.plan import Plan, load, plan
 from ingest.write import Indexer, ProgressCallback
 from qa.core.errors import NothingToIngestError
 from qa.core.settings import Settings
+from qa.core.types import Skip
 from qa.store.bm25 import Bm25Index
 from qa.store.chroma import Store
 from qa.store.config import index_config

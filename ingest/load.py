@@ -8,9 +8,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ingest.article import Article, Skip
+from ingest.article import Article
 from ingest.html import parse_html
 from ingest.text import parse_markdown, parse_text
+from qa.core.types import Skip
 from qa.text.dates import to_iso
 
 TEXT_SUFFIXES = {".txt", ".text"}

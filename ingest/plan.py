@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.article import Article, Skip
+from ingest.article import Article
 from ingest.load import load_paths
+from qa.core.types import Skip
 from qa.store.schema import ManifestEntry
 
 

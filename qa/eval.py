@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.core.errors import BadQuestionError, DatasetError, InputFileError
+from qa.core.types import Skip
 from qa.core.validate import check_history
-from qa.serve.batch import BadLine, read_jsonl
+from qa.serve.batch import read_jsonl
 from qa.store.embeddings.model import get_tokenizer
 
 
@@ -36,8 +37,8 @@ class Example:
         return self.kind != "null_query"
 
 
-def read_examples(path: Path) -> Iterator[Example | BadLine]:
-    """Examples of a MultiHop-RAG style file (or our follow-up / batch format); a bad line yields a `BadLine`."""
+def read_examples(path: Path) -> Iterator[Example | Skip]:
+    """Examples of a MultiHop-RAG style file (or our follow-up / batch format); a bad line yields a `Skip`."""
     try:
         yield from read_jsonl(path, example_from_record)
     except InputFileError as exc:
@@ -210,7 +211,7 @@ def run_eval(
     assistant.warm_up()
     for item in items:
         on_step()
-        if isinstance(item, BadLine):
+        if isinstance(item, Skip):
             report.skipped.append(str(item))
             continue
         started = time.perf_counter()

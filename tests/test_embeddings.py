@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -83,23 +82,31 @@ def test_onnx_export_is_cached_and_reused(onnx_cache):
 
 
 def test_racing_writers_leave_one_complete_file(tmp_path):
-    """Two processes exporting at once: each writes its own temporary file, the renames are atomic."""
+    """Two writers exporting at once (threads here; processes behave the same, each writes its own temporary
+    file): both are made to be half-way through at the same moment, and the target ends up as one writer's
+    complete output, never a mix of both."""
     from qa.store.embeddings.onnx_backend import _atomic
 
     target = tmp_path / "model.onnx"
+    halfway = threading.Barrier(2, timeout=30)
 
-    def slow_write(path: Path) -> None:
-        with open(path, "wb") as handle:
-            for _ in range(20):
-                handle.write(b"x" * 1000)
-                time.sleep(0.001)
+    def writer(byte: bytes):
+        def write(path: Path) -> None:
+            with open(path, "wb") as handle:
+                handle.write(byte * 10_000)
+                handle.flush()
+                halfway.wait()  # both temporary files exist and are half written
+                handle.write(byte * 10_000)
 
-    threads = [threading.Thread(target=_atomic, args=(target, slow_write)) for _ in range(2)]
+        return write
+
+    threads = [threading.Thread(target=_atomic, args=(target, writer(b))) for b in (b"a", b"b")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert target.read_bytes() == b"x" * 20_000
+    content = target.read_bytes()
+    assert content in (b"a" * 20_000, b"b" * 20_000)
     assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
 
 

