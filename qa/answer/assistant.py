@@ -9,7 +9,7 @@ from functools import cached_property
 from qa.answer.compose import compose
 from qa.core.settings import Settings
 from qa.core.types import Answer, Filters
-from qa.core.validate import clean_question
+from qa.core.validate import check_history, check_k, clean_question
 from qa.search.searcher import Searcher
 from qa.store.chroma import Store
 from qa.store.stats import corpus_stats
@@ -50,8 +50,10 @@ class Assistant:
     ) -> Answer:
         """Answer ``question``; ``history`` holds earlier turns ``{"role", "content"}``, oldest first."""
         question = clean_question(question, self.settings.max_question_chars)
+        history = check_history(history, settings=self.settings) or None
+        k = check_k(k) or self.settings.top_k
         started = time.perf_counter()
-        found = self.searcher.find(question, history, filters or Filters(), k or self.settings.top_k)
+        found = self.searcher.find(question, history, filters or Filters(), k)
         answer = compose(
             question,
             found.retrieval.passages,

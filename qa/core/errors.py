@@ -29,6 +29,12 @@ class BadQuestionError(QAError):
     exit_code = 2
 
 
+class BadOptionError(QAError):
+    """A command-line option or setting has a value that cannot be used."""
+
+    exit_code = 2
+
+
 class NothingToIngestError(QAError):
     """No article could be read from the given inputs."""
 

@@ -54,11 +54,19 @@ class Settings(BaseSettings):
     answer_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an answer at most.")
     abstain_threshold: float = Field(0.70, description="Abstain under this evidence score (qa.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
+    max_history_turns: int = Field(50, ge=0, description="Earlier turns a question may carry (more are refused).")
+    max_history_chars: int = Field(
+        100_000, ge=0, description="Characters of earlier turns a question may carry (more are refused)."
+    )
 
     # Web chat
     host: str = Field("127.0.0.1", description="Address the chat listens on (loopback by default).")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat.")
     auth: str | None = Field(None, description="user:password to require a login.")
+    login_delay: float = Field(
+        1.0, gt=0, description="Seconds a client waits after its 4th wrong password; doubles with each further one."
+    )
+    login_max_delay: float = Field(300.0, gt=0, description="Longest wait between login attempts of one client.")
     concurrency: int = Field(4, ge=1, description="Questions answered at once by the chat.")
     max_queue: int = Field(64, ge=1, description="Questions waiting before new ones are refused.")
     reload_interval: float = Field(2.0, gt=0, description="Seconds between checks for a finished ingest.")

@@ -1,19 +1,66 @@
-"""What a question and a conversation must look like, checked once for every way in (CLI, batch files,
-the chat and its ``/ask`` API): the same rules, the same messages."""
+"""What a question, a conversation and the search options must look like, checked once for every way in
+(CLI, batch files, the chat and its ``/ask`` API): the same rules, the same messages. Every refusal is a
+`BadQuestionError` (exit 2 in the CLI, a `gr.Error` on ``/ask``, a message in the chat)."""
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from dataclasses import dataclass
 
 from qa.core.errors import BadQuestionError
+from qa.core.settings import Settings, get_settings
+from qa.text.dates import parse_day
 
 ROLES = ("user", "assistant")
+MAX_K = 100  # the same cap as QA_TOP_K and `qa ask --k`: more passages add latency, not answers
+MAX_OUTLETS = 50  # more outlets than any corpus we index names; bounds the matching work per question
+MAX_OUTLET_CHARS = 200  # the loader keeps outlet names to 200 characters, so a longer one never matches
+MAX_DATE_CHARS = 100  # "September 30, 2023" is 18: anything this long is not a date, and is never parsed
+TURN_SHAPE = 'each history turn must be {"role": "user" or "assistant", "content": "..."}'
+
+
+@dataclass(frozen=True)
+class Request:
+    """A question and its options after every check: safe to hand to the assistant."""
+
+    question: str
+    history: tuple[dict, ...] = ()
+    outlets: tuple[str, ...] = ()  # as given (the assistant resolves them against the index)
+    since: str | None = None  # ISO day, inclusive
+    until: str | None = None
+    k: int | None = None  # None: QA_TOP_K
+
+
+def check_request(
+    question: object,
+    *,
+    history: object = None,
+    outlets: object = None,
+    since: object = None,
+    until: object = None,
+    k: object = None,
+    settings: Settings | None = None,
+) -> Request:
+    """Raw arguments (from a command line, a JSON line or an API call) as a checked `Request`."""
+    settings = settings or get_settings()
+    first, last = check_dates(since, until)
+    return Request(
+        question=clean_question(question, settings.max_question_chars),
+        history=tuple(check_history(history, settings=settings)),
+        outlets=check_outlets(outlets),
+        since=first,
+        until=last,
+        k=check_k(k),
+    )
 
 
 def clean_question(question: object, max_chars: int) -> str:
     """Refuse empty or oversized questions; drop control characters; keep any script."""
-    if question is None or not isinstance(question, str):
+    if question is None or (isinstance(question, str) and not question.strip()):
         raise BadQuestionError("The question is empty.")
+    if not isinstance(question, str):
+        raise BadQuestionError(f"The question must be text, not {_kind(question)}.")
     if len(question) > max_chars * 4:
         raise BadQuestionError(
             f"The question is {len(question):,} characters long; the limit is {max_chars:,} (QA_MAX_QUESTION_CHARS)."
@@ -29,12 +76,115 @@ def clean_question(question: object, max_chars: int) -> str:
     return cleaned
 
 
-def check_history(history: object) -> list[dict]:
-    """``[{"role": "user" | "assistant", "content": str}, ...]``, oldest first; anything else is refused
-    with `ValueError` (callers name the file or field it came from)."""
-    if not isinstance(history, list):
-        raise ValueError('"history" must be a list of {"role", "content"} objects')
-    for turn in history:
-        if not (isinstance(turn, dict) and turn.get("role") in ROLES and isinstance(turn.get("content"), str)):
-            raise ValueError('each history turn must be {"role": "user" or "assistant", "content": "..."}')
-    return history
+def check_history(history: object, *, settings: Settings | None = None) -> list[dict]:
+    """``[{"role": "user" | "assistant", "content": str}, ...]``, oldest first, within
+    QA_MAX_HISTORY_TURNS and QA_MAX_HISTORY_CHARS; returned as fresh ``{"role", "content"}`` dicts."""
+    if history is None:
+        return []
+    settings = settings or get_settings()
+    if not isinstance(history, list | tuple):
+        raise BadQuestionError(f'The history must be a list of {{"role", "content"}} turns, not {_kind(history)}.')
+    if len(history) > settings.max_history_turns:
+        raise BadQuestionError(
+            f"The history has {len(history):,} turns; the limit is {settings.max_history_turns:,} "
+            "(QA_MAX_HISTORY_TURNS)."
+        )
+    turns, total = [], 0
+    for number, turn in enumerate(history, start=1):
+        if not isinstance(turn, dict) or not isinstance(turn.get("content"), str):
+            raise BadQuestionError(f"History turn {number} is not valid: {TURN_SHAPE}.")
+        role = turn.get("role")
+        if role not in ROLES:
+            shown = repr(role)[:40] if isinstance(role, str) else _kind(role)
+            raise BadQuestionError(
+                f'History turn {number} has the role {shown}: only "user" and "assistant" turns are accepted.'
+            )
+        total += len(turn["content"])
+        if total > settings.max_history_chars:
+            raise BadQuestionError(
+                f"The history holds more than {settings.max_history_chars:,} characters (QA_MAX_HISTORY_CHARS)."
+            )
+        turns.append({"role": role, "content": turn["content"]})
+    return turns
+
+
+def recent_history(turns: list[dict], *, settings: Settings | None = None) -> list[dict]:
+    """The latest turns that fit the history limits (the chat keeps its whole conversation on screen,
+    but sends only what `check_history` accepts)."""
+    settings = settings or get_settings()
+    kept: list[dict] = []
+    total = 0
+    for turn in reversed(turns[-settings.max_history_turns :]):
+        total += len(str(turn.get("content", "")))
+        if total > settings.max_history_chars:
+            break
+        kept.append(turn)
+    return kept[::-1]
+
+
+def check_k(k: object) -> int | None:
+    """Passages to retrieve: a whole number from 1 to 100 (``2.0`` counts as 2; ``2.5``, ``-1``, ``True`` and
+    ``"5"`` are refused); None means the default (QA_TOP_K)."""
+    if k is None:
+        return None
+    if isinstance(k, float) and math.isfinite(k) and k.is_integer():
+        k = int(k)
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise BadQuestionError(f"k must be a whole number from 1 to {MAX_K}, not {_kind(k)}.")
+    if not 1 <= k <= MAX_K:
+        shown = f"{k:,}" if abs(k) < 10**12 else "a huge number"
+        raise BadQuestionError(f"k must be a whole number from 1 to {MAX_K}, not {shown}.")
+    return k
+
+
+def check_outlets(outlets: object) -> tuple[str, ...]:
+    """Outlet names: a list of strings; a single string is one outlet ("TechCrunch", never T, e, c, ...).
+    Blank names are dropped; None or an empty list means every outlet."""
+    if outlets is None:
+        return ()
+    if isinstance(outlets, str):
+        outlets = [outlets]
+    if not isinstance(outlets, list | tuple):
+        raise BadQuestionError(f"outlets must be a list of outlet names, not {_kind(outlets)}.")
+    if len(outlets) > MAX_OUTLETS:
+        raise BadQuestionError(f"{len(outlets):,} outlets given; at most {MAX_OUTLETS} can be chosen.")
+    names = []
+    for name in outlets:
+        if not isinstance(name, str):
+            raise BadQuestionError(f"outlets must be a list of outlet names; one of them is {_kind(name)}.")
+        name = " ".join(name.split())
+        if len(name) > MAX_OUTLET_CHARS:
+            raise BadQuestionError(f"An outlet name is {len(name):,} characters long; no indexed outlet is.")
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def check_dates(since: object, until: object) -> tuple[str | None, str | None]:
+    """``since``/``until`` ("2023-10-07", "October 7, 2023", "October 2023") as ISO days; the first day of
+    ``since`` and the last of ``until``. An unreadable date or an empty range is refused."""
+    days = []
+    for value, last in ((since, False), (until, True)):
+        if value is not None and not isinstance(value, str):
+            raise BadQuestionError(f"A date must be text such as 2023-10-07, not {_kind(value)}.")
+        value = (value or "").strip()
+        if len(value) > MAX_DATE_CHARS:
+            raise BadQuestionError(f"Cannot read a {len(value):,}-character date; use 2023-10-07 or 'October 2023'.")
+        try:
+            days.append(parse_day(value, last=last) if value else None)
+        except ValueError as exc:
+            raise BadQuestionError(str(exc)) from None
+    first, final = days
+    if first and final and first > final:
+        raise BadQuestionError(f"The date range is empty: {first} is after {final}.")
+    return first, final
+
+
+def _kind(value: object) -> str:
+    """How a refused value is named in a message: its JSON-ish type, never its (possibly huge) content."""
+    names = {str: "text", bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a non-finite number"
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e12 else "a number"
+    return names.get(type(value), type(value).__name__)

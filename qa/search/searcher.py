@@ -21,6 +21,9 @@ from qa.store.config import index_config
 from qa.store.embeddings.factory import make_embeddings
 
 EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
+NOTHING_TO_SEARCH = (
+    "Nothing to search for in that question: it has no words to look up (only common words, symbols or emoji)."
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class Searcher:
         if filters.outlets:
             filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, version=bm25.version))
         query = self.parse(question, history, version=bm25.version)
+        if not bm25.terms([query.text])[0]:
+            raise BadQuestionError(NOTHING_TO_SEARCH)
         retrieval = self.hybrid.retrieve(query, k, filters, corpus=corpus)
         passage_terms = bm25.terms([f"{p.title}\n{p.text}" for p in retrieval.passages])
         support = evidence(

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from qa.core.errors import InputFileError
+from qa.core.errors import BadQuestionError, InputFileError, QAError
+from qa.core.settings import Settings, get_settings
 from qa.core.types import Answer, Skip
-from qa.core.validate import check_history
+from qa.core.validate import check_history, clean_question
 
 T = TypeVar("T")
 PASSAGE_KEYS = ("text", "title", "source", "url", "published_at", "start", "end", "score")
+JSON_ESCAPE_FACTOR = 6  # a character may take six in JSON ("\\u00e9")
+LINE_SLACK = 64_000  # ids, keys and other fields beside the question and history
 
 
 @dataclass(frozen=True)
@@ -25,53 +28,90 @@ class BatchQuestion:
     history: tuple[dict, ...] = ()
 
 
-def read_jsonl(path: Path, parse: Callable[[object, int], T]) -> Iterator[T | Skip]:
+def line_limit(settings: Settings | None = None) -> int:
+    """Characters one JSONL line may hold: room for the longest question and history, JSON-escaped."""
+    settings = settings or get_settings()
+    return (settings.max_question_chars + settings.max_history_chars) * JSON_ESCAPE_FACTOR + LINE_SLACK
+
+
+def read_jsonl(path: Path, parse: Callable[[object, int], T], limit: int | None = None) -> Iterator[T | Skip]:
     """Each non-empty line of ``path`` as JSON, through ``parse(record, line_number)``; a line that is not
-    JSON or that ``parse`` refuses (`ValueError`, `TypeError`) yields a `Skip` and reading goes on."""
+    JSON, is longer than ``limit`` characters, nests too deeply, or that ``parse`` refuses (`ValueError`,
+    `TypeError`, `QAError`) yields a `Skip` and reading goes on."""
+    limit = limit or line_limit()
+    if path.exists() and not path.is_file():
+        raise InputFileError(f"Cannot read {path}: not a regular file.")
     try:
         handle = path.open(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise InputFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     with handle:
-        for number, line in enumerate(handle, start=1):
+        number = 0
+        while line := handle.readline(limit + 1):
+            number += 1
+            if len(line) > limit and not line.endswith("\n"):
+                while (rest := handle.readline(limit)) and not rest.endswith("\n"):
+                    pass  # the rest of an over-long line is read in bounded pieces and dropped
+                yield Skip(f"line {number}", f"longer than {limit:,} characters")
+                continue
             if not line.strip():
                 continue
             try:
                 yield parse(json.loads(line), number)
-            except (ValueError, TypeError) as exc:
+            except RecursionError:
+                yield Skip(f"line {number}", "JSON nested too deeply")
+            except (ValueError, TypeError, QAError) as exc:
                 yield Skip(f"line {number}", str(exc))
 
 
-def read_batch(path: Path) -> Iterator[BatchQuestion | Skip]:
-    """Questions of a JSONL file in order; a bad line yields a `Skip` instead."""
-    return read_jsonl(path, batch_question)
+def read_batch(path: Path, settings: Settings | None = None) -> Iterator[BatchQuestion | Skip]:
+    """Questions of a JSONL file in order, checked like any question; a bad line yields a `Skip` instead."""
+    settings = settings or get_settings()
+    return read_jsonl(path, lambda record, number: batch_question(record, number, settings), line_limit(settings))
 
 
-def batch_question(record: object, number: int) -> BatchQuestion:
+def batch_question(record: object, number: int, settings: Settings | None = None) -> BatchQuestion:
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
     question = record.get("question", record.get("query"))
     if not isinstance(question, str):
         raise ValueError('no "question" (or "query") string')
-    return BatchQuestion(
-        id=str(record.get("id", record.get("query_id", number))),
-        question=question,
-        history=tuple(check_history(record.get("history") or [])),
-    )
-
-
-def read_history(path: Path) -> list[dict]:
-    """The ``--history FILE.json`` list."""
+    settings = settings or get_settings()
+    question_id = str(record.get("id", record.get("query_id", number)))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return BatchQuestion(
+            id=question_id,
+            question=clean_question(question, settings.max_question_chars),
+            history=tuple(check_history(record.get("history"), settings=settings)),
+        )
+    except QAError as exc:
+        raise BadQuestionError(f"id {question_id[:80]}: {exc}") from None
+
+
+def read_history(path: Path, settings: Settings | None = None) -> list[dict]:
+    """The ``--history FILE.json`` list; a file too big to hold an acceptable history is not read at all."""
+    settings = settings or get_settings()
+    limit = settings.max_history_chars * JSON_ESCAPE_FACTOR + LINE_SLACK
+    try:
+        if not path.is_file():
+            raise InputFileError(f"Cannot read {path}: {'not a regular file' if path.exists() else 'no such file'}.")
+        size = path.stat().st_size
+        if size > limit:
+            raise InputFileError(
+                f"{path} is {size:,} bytes: too big for a history of at most {settings.max_history_chars:,} "
+                "characters (QA_MAX_HISTORY_CHARS)."
+            )
+        data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
     except OSError as exc:
         raise InputFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    except RecursionError:
+        raise InputFileError(f"{path}: JSON nested too deeply.") from None
     except ValueError as exc:
         raise InputFileError(f"{path} is not valid JSON: {exc}.") from exc
     try:
-        return check_history(data)
-    except ValueError as exc:
-        raise InputFileError(f"{path}: {exc}.") from exc
+        return check_history(data, settings=settings)
+    except QAError as exc:
+        raise InputFileError(f"{path}: {exc}") from exc
 
 
 def answer_record(question_id: str, answer: Answer) -> dict:

@@ -10,23 +10,50 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError  # typer (pinned) bundles its own click
 
 from qa.answer.assistant import Assistant
-from qa.core.errors import BadQuestionError, QAError
+from qa.core.errors import BadOptionError, BadQuestionError, QAError
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Filters, Skip
+from qa.core.validate import Request, check_dates, check_k, check_outlets, check_request
 from qa.eval import run_eval
 from qa.serve.batch import answer_record, read_batch, read_history
 from qa.serve.progress import ingest_with_progress, progress_bar
-from qa.serve.terminal import render_answer, render_eval, render_stats
+from qa.serve.terminal import inert, render_answer, render_eval, render_stats
 from qa.store.chroma import Store
 from qa.store.stats import corpus_stats
-from qa.text.dates import parse_day
 
-app = typer.Typer(help="Answer questions about news articles, with cited excerpts.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
+
+
+class OneLineErrors(typer.core.TyperGroup):
+    """Usage errors (an unknown option, ``--k 2.5``) as one line on stderr with exit 2, like every other
+    error, instead of click's usage lines and rich's box."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:  # plain `qa`: the help text is the answer
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.TyperException as exc:  # click's usage and parameter errors
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            err.print(f"[red]Error:[/red] {inert(exc.format_message())}{where}", highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            err.print("Aborted.")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=OneLineErrors, help="Answer questions about news articles, with cited excerpts.", no_args_is_help=True
+)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index folder [env QA_DATA_DIR, default .qa]")]
 Collection = Annotated[str | None, typer.Option("--collection", help="Collection name [env QA_COLLECTION]")]
@@ -43,7 +70,7 @@ def settings_from(data_dir: Path | None, collection: str | None, chroma_url: str
     try:
         return Settings(**{**get_settings().model_dump(), **update})
     except ValueError as exc:
-        raise typer.BadParameter(str(exc).splitlines()[-1] if str(exc) else "invalid setting") from exc
+        raise BadOptionError(str(exc).splitlines()[-1] if str(exc) else "invalid setting") from exc
 
 
 def handle_errors(command):
@@ -54,7 +81,7 @@ def handle_errors(command):
         try:
             return command(*args, **kwargs)
         except QAError as exc:
-            err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err.print(f"[red]Error:[/red] {inert(exc)}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("Interrupted.")
@@ -78,7 +105,7 @@ def ingest(
     settings = settings_from(data_dir, collection, chroma_url)
     summary = ingest_with_progress(paths, settings, err, rebuild=rebuild)
     for skip in summary.skipped:
-        err.print(f"[yellow]skipped[/yellow] {escape(str(skip))}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]skipped[/yellow] {inert(skip)}", highlight=False, soft_wrap=True)
     data = summary.to_json()
     line = (
         f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
@@ -123,16 +150,12 @@ Since = Annotated[
 ]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
 Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
-TopK = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages retrieved [default 10]")]
+TopK = Annotated[int | None, typer.Option("--k", help="Passages retrieved, 1 to 100 [default 10]")]
 
 
-def _filters(assistant: Assistant, outlet: list[str] | None, since: str | None, until: str | None) -> Filters:
-    try:
-        first = parse_day(since, last=False) if since else None
-        last = parse_day(until, last=True) if until else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    return Filters(outlets=assistant.resolve_outlets(outlet or []), since=first, until=last)
+def _filters(assistant: Assistant, request: Request) -> Filters:
+    """The checked options as `Filters`, outlet names resolved against the index."""
+    return Filters(outlets=assistant.resolve_outlets(request.outlets), since=request.since, until=request.until)
 
 
 @app.command()
@@ -155,17 +178,24 @@ def ask(
 ) -> None:
     """Answer a question with verbatim, cited excerpts (or say the corpus does not answer it)."""
     if (question is None) == (batch is None):
-        raise typer.BadParameter("Give either a QUESTION or --batch FILE.jsonl.")
+        raise BadOptionError("Give either a QUESTION or --batch FILE.jsonl.")
     if batch is not None and out_path is None:
-        raise typer.BadParameter("--batch needs --out ANSWERS.jsonl.")
+        raise BadOptionError("--batch needs --out ANSWERS.jsonl.")
     settings = settings_from(data_dir, collection, chroma_url)
+    if batch is not None:  # every question is checked as its line is read; the options once, here
+        first, last = check_dates(since, until)
+        request = Request("", (), check_outlets(outlet), first, last, check_k(k))
+    else:
+        turns = read_history(history, settings) if history else None
+        request = check_request(
+            question, history=turns, outlets=outlet, since=since, until=until, k=k, settings=settings
+        )
     assistant = Assistant(settings)
-    filters = _filters(assistant, outlet, since, until)
+    filters = _filters(assistant, request)
     if batch is not None:
-        _ask_batch(assistant, batch, out_path, k, filters)
+        _ask_batch(assistant, batch, out_path, request.k, filters)
         return
-    turns = read_history(history) if history else None
-    answer = assistant.ask(question, history=turns, filters=filters, k=k)
+    answer = assistant.ask(request.question, history=list(request.history), filters=filters, k=request.k)
     if as_json:
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
     else:
@@ -173,7 +203,7 @@ def ask(
 
 
 def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, filters: Filters) -> None:
-    items = list(read_batch(path))
+    items = list(read_batch(path, assistant.settings))
     assistant.warm_up()
     written = bad = 0
     progress = progress_bar("Answering", err)
@@ -187,21 +217,21 @@ def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, 
             progress.advance(task)
             if isinstance(item, Skip):
                 bad += 1
-                err.print(f"[yellow]skipped[/yellow] {escape(f'{path}: {item}')}", highlight=False, soft_wrap=True)
+                err.print(f"[yellow]skipped[/yellow] {inert(f'{path}: {item}')}", highlight=False, soft_wrap=True)
                 continue
             try:
                 answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k)
             except BadQuestionError as exc:
                 bad += 1
                 err.print(
-                    f"[yellow]skipped[/yellow] {escape(f'{path}: id {item.id}: {exc}')}",
+                    f"[yellow]skipped[/yellow] {inert(f'{path}: id {item.id}: {exc}')}",
                     highlight=False,
                     soft_wrap=True,
                 )
                 continue
             sink.write(json.dumps(answer_record(item.id, answer), ensure_ascii=False) + "\n")
             written += 1
-    err.print(f"{written} answers written to {out_path}; {bad} lines skipped")
+    err.print(f"{written} answers written to {inert(out_path)}; {bad} lines skipped", highlight=False)
 
 
 @app.command(name="eval")
@@ -217,6 +247,7 @@ def evaluate(
 ) -> None:
     """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency."""
     settings = settings_from(data_dir, collection, chroma_url)
+    k = check_k(k)
     assistant = Assistant(settings)
     progress = progress_bar("Evaluating", err)
     with progress:
@@ -230,7 +261,7 @@ def evaluate(
             on_step=lambda: progress.advance(task),
         )
     for problem in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]skipped[/yellow] {inert(problem)}", highlight=False, soft_wrap=True)
     summary = report.summary()
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")

@@ -1,6 +1,13 @@
-"""How answers, evaluation reports and corpus statistics look on a terminal (rich); the CLI prints these."""
+"""How answers, evaluation reports and corpus statistics look on a terminal (rich); the CLI prints these.
+
+Every string that comes from data (file names, titles, article text, questions echoed in errors) goes
+through `inert` or `inert_text` first: rich markup is escaped and control characters (ESC sequences,
+carriage returns, bidi overrides, ...) are shown visibly as ``\\x1b``-style escapes, so nothing in an
+article or a file name can move the cursor, recolour the terminal or hide text."""
 
 from __future__ import annotations
+
+import re
 
 from rich.console import Console
 from rich.markup import escape
@@ -10,32 +17,66 @@ from rich.text import Text
 from qa.core.types import Answer
 from qa.eval import COLUMNS
 
+# C0 controls but newline and tab, DEL, C1 controls, and the bidi controls that can reorder what a terminal
+# shows (Trojan-source text); a single line also shows newlines, tabs and Unicode line separators
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_MULTILINE = re.compile(f"[{_CONTROLS}]")
+_ONE_LINE = re.compile(f"[{_CONTROLS}\t\n\u2028\u2029]")
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert_plain(value: object, *, multiline: bool = False) -> str:
+    """``value`` with every control character shown as an escape (``\\x1b``); newlines and tabs kept
+    only when ``multiline``. For `rich.text.Text`, which never reads markup."""
+    return (_MULTILINE if multiline else _ONE_LINE).sub(_visible, str(value))
+
+
+def inert(value: object, *, multiline: bool = False) -> str:
+    """`inert_plain` plus rich markup escaped: safe inside a markup string given to ``console.print``."""
+    return escape(inert_plain(value, multiline=multiline))
+
+
+def inert_text(value: object, style: str = "", *, multiline: bool = False) -> Text:
+    """``value`` as a rich `Text` (no markup, no emoji codes) with control characters made visible."""
+    return Text(inert_plain(value, multiline=multiline), style=style)
+
 
 def render_answer(answer: Answer, out: Console, err: Console) -> None:
     """The answer, then each citation with its article, link, excerpt (sentence highlighted) and offsets."""
     if answer.notice:
-        err.print(f"[yellow]Note:[/yellow] {escape(answer.notice)}")
-    out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
+        err.print(Text.assemble(("Note: ", "yellow"), inert_text(answer.notice)))
+    out.print(inert_text(answer.text, "bold" if not answer.abstained else "yellow", multiline=True))
     if answer.abstained:
         if answer.passages:
             out.print("\n[dim]Nearest excerpts (they do not answer the question):[/dim]")
         for i, passage in enumerate(answer.passages[:3], start=1):
-            out.print(f"  ({i}) {escape(passage.title)} — {escape(passage.source)}, {passage.published[:10]}")
-            out.print(Text("      " + _short(passage.text), style="dim"))
+            out.print(_heading(f"  ({i}) ", passage))
+            out.print(inert_text("      " + _short(passage.text), "dim"))
         return
     out.print()
     for citation in answer.citations:
         p = citation.passage
-        out.print(f"[bold][{citation.n}][/bold] {escape(p.title)} — {escape(p.source)}, {p.published[:10]}")
+        out.print(_heading(f"[{citation.n}] ", p, bold=True))
         if p.url:
-            out.print(f"    {escape(p.url)}", style="blue")
+            out.print(inert_text(f"    {p.url}", "blue"))
         lo, hi = citation.start - p.start, citation.end - p.start
         excerpt = Text("    ")
-        excerpt.append(p.text[:lo], style="dim")
-        excerpt.append(p.text[lo:hi], style="bold yellow")
-        excerpt.append(p.text[hi:], style="dim")
+        excerpt.append(inert_plain(p.text[:lo], multiline=True), style="dim")
+        excerpt.append(inert_plain(p.text[lo:hi], multiline=True), style="bold yellow")
+        excerpt.append(inert_plain(p.text[hi:], multiline=True), style="dim")
         out.print(excerpt)
         out.print(f"    [dim]characters {citation.start}-{citation.end} of the article[/dim]")
+
+
+def _heading(lead: str, passage, *, bold: bool = False) -> Text:
+    """``lead`` then "title — outlet, day" of a passage, all of it inert."""
+    line = Text(lead, style="bold" if bold else "")
+    line.append(inert_plain(f"{passage.title} — {passage.source}, {passage.published[:10]}"))
+    return line
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -67,9 +108,9 @@ def render_stats(data: dict, out: Console) -> None:
         f"[bold]{data['articles']}[/bold] articles, [bold]{data['chunks']}[/bold] chunks, "
         f"{len(data['outlets'])} outlets, dates {dates}"
     )
-    out.print(f"model {escape(data['model'])} ({data['backend']}); store {escape(data['store'])} ({data['mode']})")
+    out.print(f"model {inert(data['model'])} ({inert(data['backend'])}); store {inert(data['store'])} ({data['mode']})")
     table = Table("outlet", "articles")
     for name, count in data["outlets"].items():
-        table.add_row(escape(name), str(count))
+        table.add_row(inert_text(name), str(count))
     if data["outlets"]:
         out.print(table)

@@ -53,6 +53,8 @@ class Bm25Index:
         if self._retriever is None:
             return np.zeros(0)
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
+        if not tokens or not tokens[0]:  # only stop words, symbols or emoji: bm25s would fail on no tokens
+            return np.zeros(len(self.chunk_ids))
         return self._retriever.get_scores(tokens[0])
 
     def terms(self, texts: list[str]) -> list[list[str]]:

@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator
 
 import gradio as gr
 
-from qa.core.errors import BadQuestionError, QAError
+from qa.core.errors import QAError
 from qa.core.types import Filters
+from qa.core.validate import check_dates, check_outlets, check_request, recent_history
 from qa.serve.snapshots import LiveAssistant
 from qa.serve.ui.render import answer_message, corpus_summary, error_message, partial_message, sources_html
 from qa.serve.ui.safe import markdown_text
 from qa.serve.ui.timeline import outlet_colours
-from qa.text.dates import parse_day
 
 log = logging.getLogger(__name__)
 STREAM_STEPS = 8  # the answer appears in this many pieces: visibly streamed, few messages over the socket
@@ -25,24 +25,13 @@ EMPTY_SOURCES = '<div class="qa-sources qa-muted">Ask a question: the cited sour
 PENDING = '<span class="qa-pending">Searching the articles…</span>'
 
 
-def parse_filters(
-    outlets: list[str] | None, since: str | None, until: str | None, resolve_outlets: Callable | None = None
-) -> Filters:
-    """The chat controls as `Filters`, read as `qa ask` reads ``--outlet/--since/--until`` ("October 2023" too).
-
-    A malformed date is the user's to fix, so it is a `BadQuestionError` (shown in the chat)."""
-    days = []
-    for value, last in ((since, False), (until, True)):
-        value = (value or "").strip()
-        try:
-            days.append(parse_day(value, last=last) if value else None)
-        except ValueError as exc:
-            raise BadQuestionError(str(exc)) from None
-    if days[0] and days[1] and days[0] > days[1]:
-        raise BadQuestionError(f"The date range is empty: {days[0]} is after {days[1]}.")
-    names = [o for o in (outlets or []) if o and o.strip()]
-    chosen = tuple(resolve_outlets(names)) if resolve_outlets and names else tuple(names)
-    return Filters(outlets=chosen, since=days[0], until=days[1])
+def parse_filters(outlets: object, since: object, until: object, resolve_outlets: Callable | None = None) -> Filters:
+    """The chat controls as `Filters`, checked as `qa ask` checks ``--outlet/--since/--until`` ("October 2023"
+    too); a malformed date or an empty range is the user's to fix, so it is a `BadQuestionError`."""
+    first, last = check_dates(since, until)
+    names = check_outlets(outlets)
+    chosen = tuple(resolve_outlets(list(names))) if resolve_outlets and names else names
+    return Filters(outlets=chosen, since=first, until=last)
 
 
 class ChatHandlers:
@@ -67,7 +56,8 @@ class ChatHandlers:
         yield [*chat, {"role": "assistant", "content": PENDING}], turns, gr.skip(), ""
         try:
             filters = parse_filters(chosen, since, until, self.live.resolve_outlets)
-            answer = self.live.ask(question, history=turns, filters=filters, k=int(k) if k else None)
+            history = recent_history(turns, settings=self.live.settings)  # the latest turns within the limits
+            answer = self.live.ask(question, history=history, filters=filters, k=k or None)
         except Exception as exc:  # noqa: BLE001 - the user sees a message, the log keeps any traceback
             if not isinstance(exc, QAError):
                 log.exception("Answering %r failed", question)
@@ -98,8 +88,12 @@ class ChatHandlers:
         history: list[dict] | None = None,
     ) -> dict:
         """Answer a question about the indexed news articles; returns the same JSON as `qa ask --json`."""
-        try:
-            filters = parse_filters(outlets, since, until, self.live.resolve_outlets)
-            return self.live.ask(question, history=history or None, filters=filters, k=k or None).to_json()
+        try:  # the same checks and messages as `qa ask`
+            request = check_request(
+                question, history=history, outlets=outlets, since=since, until=until, k=k, settings=self.live.settings
+            )
+            filters = parse_filters(list(request.outlets), request.since, request.until, self.live.resolve_outlets)
+            answer = self.live.ask(request.question, history=list(request.history), filters=filters, k=request.k)
+            return answer.to_json()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
