@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from ingest import walk
 from ingest.article import Article
 from ingest.html import parse_html
 from ingest.text import parse_markdown, parse_text
@@ -30,24 +32,14 @@ AUTHOR_KEYS = ("author", "authors", "byline", "creator")
 DATE_KEYS = ("published_at", "publishedAt", "published", "date", "pubDate", "date_publish", "datetime")
 ID_KEYS = ("doc_id", "id", "article_id", "uuid", "guid")
 LIST_KEYS = ("articles", "data", "items", "records", "results", "documents")
+_SNIFF_BYTES = 8192  # enough to see a byte-order mark or the NUL bytes of binary data
+_TOO_DEEP = "JSON nested too deeply to read"
 
 
 def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skip]:
-    """Expand folders (recursively, hidden entries left out) into files, in a stable order."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                relative = child.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts) or not child.is_file():
-                    continue
-                if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield child
-                else:
-                    yield Skip(str(child), f"unsupported file type {child.suffix or '(none)'!r}")
-        elif path.is_file():
-            yield path
-        else:
-            yield Skip(str(path), "no such file or folder")
+    """Expand folders (recursively, hidden entries left out) into files, in a stable order; every path
+    not read is a `Skip` naming why (see `ingest.walk`)."""
+    return walk.iter_input_files(paths, SUPPORTED_SUFFIXES)
 
 
 def load_paths(paths: Iterable[Path], max_file_bytes: int) -> Iterator[Article | Skip]:
@@ -60,17 +52,23 @@ def load_paths(paths: Iterable[Path], max_file_bytes: int) -> Iterator[Article |
 
 
 def load_file(path: Path, max_file_bytes: int) -> Iterator[Article | Skip]:
-    """The articles of one file, chosen by its extension."""
+    """The articles of one file, chosen by its extension. JSON Lines are read one record at a time."""
     name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > max_file_bytes:
-            yield Skip(name, f"file is {size:,} bytes, over the {max_file_bytes:,}-byte limit (QA_MAX_FILE_BYTES)")
-            return
-        data = path.read_bytes()
-    except OSError as exc:
-        yield Skip(name, f"cannot read: {exc.strerror or exc}")
+    handle = walk.open_regular(path, max_file_bytes)
+    if isinstance(handle, Skip):
+        yield handle
         return
+    suffix = path.suffix.lower()
+    with handle:
+        try:
+            head = handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+            if suffix in JSONL_SUFFIXES and not head.startswith(tuple(b for b, _ in _BOMS)) and b"\x00" not in head:
+                yield from _records_from_jsonl(handle, name)
+                return
+            data = handle.read()
+        except OSError as exc:
+            yield Skip(name, f"cannot read: {exc.strerror or exc}")
+            return
     text = decode(data)
     if isinstance(text, str) and not text.strip():
         yield Skip(name, "empty file")
@@ -78,9 +76,8 @@ def load_file(path: Path, max_file_bytes: int) -> Iterator[Article | Skip]:
     if text is None:
         yield Skip(name, "binary or undecodable content")
         return
-    suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        yield from _records_from_jsonl(text, name)
+    if suffix in JSONL_SUFFIXES:  # UTF-16/32 lines, decoded as a whole first
+        yield from _records_from_jsonl(io.BytesIO(text.encode("utf-8")), name)
     elif suffix in JSON_SUFFIXES:
         yield from _records_from_json(text, name)
     else:
@@ -154,17 +151,36 @@ def _article_from_document(text: str, suffix: str, name: str) -> Article | Skip:
     return _make_article(fields, article_id=article_id, origin=name, record="")
 
 
-def _records_from_jsonl(text: str, name: str) -> Iterator[Article | Skip]:
-    # Only "\n" ends a record: str.splitlines() would also cut at U+2028, U+0085, ... inside JSON strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+def _records_from_jsonl(handle: BinaryIO, name: str) -> Iterator[Article | Skip]:
+    """One record per line, read as it comes: memory holds one line, not the file. Only "\\n" ends a
+    record (U+2028, U+0085, ... are legal inside JSON strings); a line that is not UTF-8 is decoded alone."""
+    seen_text = False
+    for number, raw in enumerate(handle, start=1):
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.strip():
             continue
+        seen_text = True
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line = decode(raw)
+        if line is None:
+            yield Skip(f"{name}:{number}", "binary or undecodable content")
+            continue
+        del raw
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Skip(f"{name}:{number}", f"malformed JSON ({exc.msg})")
             continue
+        except RecursionError:
+            yield Skip(f"{name}:{number}", _TOO_DEEP)
+            continue
+        del line
         yield _article_from_record(record, name, number)
+    if not seen_text:
+        yield Skip(name, "empty file")
 
 
 def _records_from_json(text: str, name: str) -> Iterator[Article | Skip]:
@@ -172,6 +188,9 @@ def _records_from_json(text: str, name: str) -> Iterator[Article | Skip]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         yield Skip(name, f"malformed JSON at line {exc.lineno} ({exc.msg})")
+        return
+    except RecursionError:
+        yield Skip(name, _TOO_DEEP)
         return
     if isinstance(data, dict):
         nested = next((data[k] for k in LIST_KEYS if isinstance(data.get(k), list)), None)

@@ -93,7 +93,9 @@ def handle_errors(command):
 @app.command()
 @handle_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of articles (.txt .md .html .json .jsonl)")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders of articles (.txt .md .html .json .jsonl)", readable=False)
+    ],
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and start over")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero when any input was skipped")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on the last line")] = False,
@@ -168,9 +170,12 @@ def ask(
     until: Until = None,
     as_json: AsJson = False,
     history: Annotated[
-        Path | None, typer.Option("--history", help='Earlier turns: JSON list of {"role", "content"}, oldest first')
+        Path | None,
+        typer.Option("--history", help='Earlier turns: JSON list of {"role", "content"}, oldest first', readable=False),
     ] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL of {id, question[, history]} to answer")] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="JSONL of {id, question[, history]} to answer", readable=False)
+    ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL answers")] = None,
     data_dir: DataDir = None,
     collection: Collection = None,
@@ -237,7 +242,9 @@ def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, 
 @app.command(name="eval")
 @handle_errors
 def evaluate(
-    dataset: Annotated[Path, typer.Argument(help="JSONL questions with gold (MultiHop-RAG queries or follow-ups)")],
+    dataset: Annotated[
+        Path, typer.Argument(help="JSONL questions with gold (MultiHop-RAG queries or follow-ups)", readable=False)
+    ],
     k: TopK = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
     as_json: AsJson = False,
