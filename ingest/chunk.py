@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ingest.article import Article
@@ -13,6 +13,8 @@ from qa.text.sentences import sentence_spans
 TokenCounter = Callable[[Sequence[str]], list[int]]
 # Character offsets of the word pieces of one text, for cutting a sentence longer than a chunk.
 TokenOffsets = Callable[[str], list[tuple[int, int]]]
+COUNT_BATCH_CHARS = 200_000  # characters tokenized per call: memory bounded whatever an article's length
+WINDOW_CHARS = 20_000  # characters of one long sentence tokenized at a time (some 20 chunks' worth)
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,34 @@ def _fit_pieces(
     count_tokens: TokenCounter,
     token_offsets: TokenOffsets,
 ) -> list[tuple[int, int, int]]:
-    """Sentences as ``(start, end, tokens)``, the ones over ``max_tokens`` cut into fitting parts."""
-    counts = count_tokens([body[s:e] for s, e in spans]) if spans else []
+    """Sentences as ``(start, end, tokens)``, the ones over ``max_tokens`` cut into fitting parts. Counted
+    a bounded batch at a time: the tokenizer's per-text records would otherwise hold the whole body at once."""
     pieces: list[tuple[int, int, int]] = []
-    for (start, end), tokens in zip(spans, counts, strict=True):
-        if tokens <= max_tokens:
-            pieces.append((start, end, tokens))
-        else:
-            pieces.extend(_cut_long(body, start, end, max_tokens, count_tokens, token_offsets))
+    for batch in _batches(spans):
+        short = [(s, e) for s, e in batch if e - s <= WINDOW_CHARS]
+        counts = iter(count_tokens([body[s:e] for s, e in short]) if short else [])
+        for start, end in batch:
+            # a sentence longer than a window is never tokenized whole: `_cut_long` reads it in windows
+            tokens = next(counts) if end - start <= WINDOW_CHARS else max_tokens + 1
+            if tokens <= max_tokens:
+                pieces.append((start, end, tokens))
+            else:
+                pieces.extend(_cut_long(body, start, end, max_tokens, count_tokens, token_offsets))
     return pieces
+
+
+def _batches(spans: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
+    """``spans`` in consecutive groups of at most `COUNT_BATCH_CHARS` characters (or one longer span)."""
+    batch: list[tuple[int, int]] = []
+    size = 0
+    for start, end in spans:
+        if batch and size + (end - start) > COUNT_BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
+        batch.append((start, end))
+        size += end - start
+    if batch:
+        yield batch
 
 
 def _cut_long(
@@ -121,16 +142,56 @@ def _cut_long(
 ) -> list[tuple[int, int, int]]:
     """Cut one long sentence at word starts into parts of at most ``max_tokens`` word pieces.
 
+    The sentence is tokenized a window of `WINDOW_CHARS` at a time (cut at a space), so memory stays
+    bounded and the work linear however long it is; the last, possibly incomplete, part of a window is
+    read again at the start of the next one."""
+    parts: list[tuple[int, int, int]] = []
+    position, size = start, WINDOW_CHARS
+    while position < end:
+        stop = _window_end(body, position, end, size)
+        final = stop >= end
+        offsets = [(position + s, position + e) for s, e in token_offsets(body[position:stop])]
+        done, resume = _cut_window(body, offsets, position, stop, max_tokens, count_tokens, final)
+        if not done and not final:
+            size *= 2  # less than one part in this window (characters the tokenizer ignores): read more
+            continue
+        parts.extend(done)
+        position, size = resume, WINDOW_CHARS
+    return parts or [(start, end, 0)]
+
+
+def _window_end(body: str, position: int, end: int, size: int) -> int:
+    """Where a window starting at ``position`` ends: at a space in its second half, else ``size`` on."""
+    if end - position <= size:
+        return end
+    limit = position + size
+    space = max(body.rfind(" ", position + size // 2, limit), body.rfind("\n", position + size // 2, limit))
+    return space if space > position else limit
+
+
+def _cut_window(
+    body: str,
+    offsets: list[tuple[int, int]],
+    start: int,
+    end: int,
+    max_tokens: int,
+    count_tokens: TokenCounter,
+    final: bool,
+) -> tuple[list[tuple[int, int, int]], int]:
+    """Parts of ``body[start:end]`` given its word pieces' ``offsets``, and where the next window starts.
+
     Parts run from one cut to the next (characters the tokenizer ignores stay inside a part). A word
     longer than a whole part is cut inside; its tail can then tokenize differently on its own, so
-    every part is re-counted and shortened until the tokenizer agrees that it fits."""
-    offsets = [(start + s, start + e) for s, e in token_offsets(body[start:end])]
-    if not offsets:
-        return [(start, end, 0)]
+    every part is re-counted and shortened until the tokenizer agrees that it fits. Unless ``final``,
+    the part that reaches the window's end is left for the next window."""
     parts: list[tuple[int, int, int]] = []
+    if not offsets:
+        return ([(start, end, 0)] if final else []), end
     i = 0
     while i < len(offsets):
         j = min(i + max_tokens, len(offsets))
+        if j == len(offsets) and not final:
+            return parts, offsets[i][0]
         if j < len(offsets):
             cut = j
             while cut > i + 1 and not _starts_word(body, offsets[cut][0]):
@@ -144,7 +205,7 @@ def _cut_long(
             j = max(i + 1, j - (tokens - max_tokens))
         parts.append((part_start, part_end, tokens))
         i = j
-    return parts
+    return parts, end
 
 
 def _part_bounds(body: str, offsets: list[tuple[int, int]], i: int, j: int, start: int, end: int) -> tuple[int, int]:
