@@ -182,7 +182,9 @@ def check_dates(since: object, until: object) -> tuple[str | None, str | None]:
 
 def _kind(value: object) -> str:
     """How a refused value is named in a message: its JSON-ish type, never its (possibly huge) content."""
-    names = {str: "text", bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    names = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    if isinstance(value, str):
+        return f"the text {value[:30]!r}" + ("..." if len(value) > 30 else "")
     if isinstance(value, float) and not math.isfinite(value):
         return "a non-finite number"
     if isinstance(value, float):

@@ -40,6 +40,9 @@ class OneLineErrors(typer.core.TyperGroup):
         except NoArgsIsHelpError as exc:  # plain `qa`: the help text is the answer
             exc.show()
             sys.exit(exc.exit_code)
+        except QAError as exc:  # raised while reading an option (`parse_k`)
+            err.print(f"[red]Error:[/red] {inert(exc)}", highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
         except typer.TyperException as exc:  # click's usage and parameter errors
             ctx = getattr(exc, "ctx", None)
             where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
@@ -152,7 +155,18 @@ Since = Annotated[
 ]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
 Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
-TopK = Annotated[int | None, typer.Option("--k", help="Passages retrieved, 1 to 100 [default 10]")]
+def parse_k(raw: str) -> int | None:
+    """``--k`` read as the chat's ``/ask`` reads ``k``: "2.5", "-1" and "100000" get `check_k`'s message."""
+    try:
+        value: object = float(raw) if any(c in raw for c in ".eE") else int(raw)
+    except ValueError:
+        value = raw
+    return check_k(value)
+
+
+TopK = Annotated[
+    int | None, typer.Option("--k", parser=parse_k, metavar="N", help="Passages retrieved, 1 to 100 [default 10]")
+]
 
 
 def _filters(assistant: Assistant, request: Request) -> Filters:

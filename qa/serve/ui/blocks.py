@@ -8,15 +8,19 @@ from dataclasses import dataclass
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home: no network at run time
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from qa.core.errors import QAError  # noqa: E402
 from qa.core.settings import Settings  # noqa: E402
 from qa.serve.snapshots import LiveAssistant  # noqa: E402
 from qa.serve.ui.callbacks import EMPTY_SOURCES, ChatHandlers  # noqa: E402
 from qa.serve.ui.examples import example_questions  # noqa: E402
+from qa.serve.ui.guard import Guard, LoginThrottle, body_limit  # noqa: E402
 from qa.serve.ui.render import corpus_summary  # noqa: E402
 from qa.serve.ui.safe import text  # noqa: E402
 from qa.serve.ui.style import CSS  # noqa: E402
+
+UPLOAD_LIMIT = "1kb"  # Gradio's own per-file limit, a second line behind `Guard` refusing every upload
 
 
 def theme() -> gr.themes.Theme:
@@ -128,9 +132,14 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
 
 
 def launch(live: LiveAssistant, settings: Settings, *, block: bool = True, quiet: bool = False) -> gr.Blocks:
-    """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise)."""
+    """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise), behind `Guard`:
+    logins throttled per client, no uploads; Gradio may not serve files from the data folder."""
     demo = build_app(live, settings)
+    throttle = LoginThrottle(settings.login_delay, settings.login_max_delay)
     demo.launch(
+        app_kwargs={"middleware": [Middleware(Guard, throttle=throttle, max_body=body_limit(settings))]},
+        max_file_size=UPLOAD_LIMIT,
+        blocked_paths=[str(settings.data_dir.resolve())],
         server_name=settings.host,
         server_port=settings.port,
         auth=parse_auth(settings.auth),

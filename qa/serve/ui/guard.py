@@ -1,0 +1,131 @@
+"""The chat's front door, in front of Gradio: wrong passwords slow a client down, and nothing is uploaded.
+
+* Login throttling: each client (by address) has a few free attempts; after that every wrong password
+  makes it wait twice as long as the last (``QA_LOGIN_DELAY`` doubling up to ``QA_LOGIN_MAX_DELAY``).
+  While it waits, every login it tries, right or wrong, gets ``429 Too Many Requests`` with
+  ``Retry-After``, so a wait cannot be beaten by guessing faster or in parallel. A right password
+  clears the client's record.
+* No uploads: the app has no file inputs, so Gradio's upload endpoints and any multipart request
+  (other than the login form) get ``403``; a request body declared larger than `body_limit` gets ``413``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.core.settings import Settings
+
+FREE_ATTEMPTS = 3  # typos are human: the first three wrong passwords cost nothing
+MAX_CLIENTS = 10_000  # clients remembered at once (oldest forgotten first): bounded memory under a flood
+UPLOAD_PATHS = ("/upload", "/process_recording")  # Gradio endpoints that store files the app never asks for
+JSON_ESCAPE_FACTOR = 6  # a character may take six bytes in JSON ("\u00e9")
+# The chat re-sends its whole visible conversation (answers as escaped HTML) with every question, so a
+# long session needs far more than one question with its history; 4 MB is hundreds of turns.
+MIN_BODY_BYTES = 4_000_000
+
+
+@dataclass
+class _Record:
+    failures: int = 0
+    until: float = 0.0  # monotonic time before which this client may not try again
+
+
+class LoginThrottle:
+    """Failed logins per client and how long each must wait; thread-safe, bounded in memory."""
+
+    def __init__(self, delay: float, max_delay: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.delay = delay
+        self.max_delay = max_delay
+        self.clock = clock
+        self._clients: OrderedDict[str, _Record] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait(self, client: str) -> float:
+        """Seconds ``client`` must still wait before its next attempt (0: it may try now)."""
+        with self._lock:
+            record = self._clients.get(client)
+            return max(0.0, record.until - self.clock()) if record else 0.0
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            record = self._clients.pop(client, None) or _Record()
+            record.failures += 1
+            extra = record.failures - FREE_ATTEMPTS
+            if extra > 0:
+                record.until = self.clock() + min(self.max_delay, self.delay * 2 ** min(extra - 1, 64))
+            self._clients[client] = record
+            while len(self._clients) > MAX_CLIENTS:
+                self._clients.popitem(last=False)
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._clients.pop(client, None)
+
+
+def body_limit(settings: Settings) -> int:
+    """Bytes a request may carry: the longest question and history JSON-escaped, and at least 4 MB."""
+    return max(MIN_BODY_BYTES, (settings.max_question_chars + settings.max_history_chars) * JSON_ESCAPE_FACTOR)
+
+
+class Guard:
+    """ASGI middleware applying `LoginThrottle` to ``POST /login`` and refusing uploads and huge bodies."""
+
+    def __init__(self, app, throttle: LoginThrottle, max_body: int) -> None:
+        self.app = app
+        self.throttle = throttle
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "").rstrip("/")
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
+        is_login = scope.get("method") == "POST" and path.endswith("/login")
+        if path.endswith(UPLOAD_PATHS) or (headers.get("content-type", "").startswith("multipart/") and not is_login):
+            await _respond(send, 403, "This app takes no file uploads.")
+            return
+        length = headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > self.max_body:
+            await _respond(send, 413, f"The request is larger than the {self.max_body:,} bytes a question needs.")
+            return
+        if not is_login:
+            await self.app(scope, receive, send)
+            return
+        await self._login(scope, receive, send)
+
+    async def _login(self, scope, receive, send) -> None:
+        client = (scope.get("client") or ("unknown",))[0]
+        wait = self.throttle.wait(client)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            message = f"Too many wrong passwords: try again in {seconds} s."
+            await _respond(send, 429, message, [(b"retry-after", str(seconds).encode())])
+            return
+        status = 0
+
+        async def record_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, record_status)
+        if status == 200:
+            self.throttle.succeeded(client)
+        elif 400 <= status < 500:
+            self.throttle.failed(client)
+
+
+async def _respond(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A JSON ``{"detail": ...}`` error, the shape Gradio's own errors have."""
+    body = json.dumps({"detail": detail}).encode()
+    start_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": start_headers + (headers or [])})
+    await send({"type": "http.response.body", "body": body})
