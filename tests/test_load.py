@@ -372,3 +372,26 @@ def test_random_json_records_give_articles_or_skips(tmp_path, records, as_lines)
     for item in items:
         if isinstance(item, Article):
             assert item.body.strip() and item.published == to_iso(item.published)
+
+
+OPENERS = st.lists(st.sampled_from(["[", '{"body": ', '{"title": "t", "text": [']), min_size=1, max_size=3000)
+
+
+def nested(openers: list[str]) -> str:
+    """JSON nested as deep as ``openers`` says, innermost value 1."""
+    closers = {"[": "]", '{"body": ': "}", '{"title": "t", "text": [': "]}"}
+    return "".join(openers) + "1" + "".join(closers[o] for o in reversed(openers))
+
+
+@given(openers=OPENERS, as_lines=st.booleans())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_json_nested_to_any_depth_is_read_or_skipped_by_name(tmp_path, openers, as_lines):
+    good = json.dumps({"id": "good", "title": "Ferry", "body": "The ferry runs again."})
+    path = tmp_path / ("deep.jsonl" if as_lines else "deep.json")
+    path.write_text(f"{good}\n{nested(openers)}\n{good}\n" if as_lines else f"[{good}, {nested(openers)}]")
+    items = list(load_file(path, LIMIT))
+    assert all(isinstance(item, Article | Skip) for item in items)
+    known = ("JSON nested too deeply to read", "record is not a JSON object", "record has no body")
+    assert all(item.reason.startswith(known) for item in items if isinstance(item, Skip))
+    if as_lines:  # one line cannot cost the others
+        assert [item.id for item in items if isinstance(item, Article) and item.id == "good"] == ["good", "good"]
