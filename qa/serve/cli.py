@@ -155,6 +155,8 @@ Since = Annotated[
 ]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
 Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
+
+
 def parse_k(raw: str) -> int | None:
     """``--k`` read as the chat's ``/ask`` reads ``k``: "2.5", "-1" and "100000" get `check_k`'s message."""
     try:

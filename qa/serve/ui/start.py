@@ -10,8 +10,9 @@ from rich.console import Console
 from qa.core.errors import QAError
 from qa.core.settings import Settings, get_settings
 from qa.serve.snapshots import LiveAssistant
+from qa.serve.terminal import inert
 
-err = Console(stderr=True)
+err = Console(stderr=True, emoji=False)
 
 
 def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
@@ -20,11 +21,11 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
         return
     corpus = settings.corpus_dir
     if not corpus.exists() or not any(corpus.iterdir()):
-        err.print(f"[yellow]The index is empty and {corpus} has no articles:[/yellow] run `qa ingest <folder>`.")
+        err.print(f"[yellow]The index is empty and {inert(corpus)} has no articles:[/yellow] run `qa ingest <folder>`.")
         return
     from qa.serve.progress import ingest_with_progress
 
-    err.print(f"The index is empty: indexing {corpus} first (this happens once).")
+    err.print(f"The index is empty: indexing {inert(corpus)} first (this happens once).")
     summary = ingest_with_progress([corpus], settings, err, transient=False)
     err.print(f"Indexed {summary.added} articles ({summary.chunks_written} passages) in {summary.seconds:.1f} s.")
     live.reload(force=True)
@@ -39,7 +40,7 @@ def serve(settings: Settings, *, block: bool = True):
         build_if_empty(live, settings)
         stats = live.stats()
         err.print(
-            f"Answering from {stats.get('articles', 0):,} articles; chat on http://{settings.host}:{settings.port}"
+            f"Answering from {stats.get('articles', 0):,} articles; chat on http://{inert(settings.host)}:{settings.port}"
             + (" (login required)" if settings.auth else "")
         )
         demo = launch(live, settings, block=block, quiet=True)
@@ -64,7 +65,7 @@ def main(settings: Settings | None = None) -> None:
     try:
         serve(settings or get_settings())
     except QAError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        err.print(f"[red]Error:[/red] {inert(exc)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("Stopped.")
