@@ -53,8 +53,12 @@ def chunk(path: Path) -> dict:
             )
         )
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"file": str(path), "seconds": round(time.perf_counter() - started, 1), "chunks": chunks,
-            "peak_rss_mb": round(peak_kb / 1024)}
+    return {
+        "file": str(path),
+        "seconds": round(time.perf_counter() - started, 1),
+        "chunks": chunks,
+        "peak_rss_mb": round(peak_kb / 1024),
+    }
 
 
 def main() -> None:
