@@ -18,6 +18,8 @@ MAX_OUTLETS = 50  # more outlets than any corpus we index names; bounds the matc
 MAX_OUTLET_CHARS = 200  # the loader keeps outlet names to 200 characters, so a longer one never matches
 MAX_DATE_CHARS = 100  # "September 30, 2023" is 18: anything this long is not a date, and is never parsed
 TURN_SHAPE = 'each history turn must be {"role": "user" or "assistant", "content": "..."}'
+JSON_ESCAPE_FACTOR = 6  # a character may take six in JSON ("\u00e9")
+JSON_SLACK = 64_000  # ids, keys, options and envelopes beside the question and its history
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,13 @@ def check_request(
         until=last,
         k=check_k(k),
     )
+
+
+def max_request_chars(settings: Settings | None = None) -> int:
+    """Characters the longest acceptable question with the longest acceptable history can take as JSON:
+    a batch line, a ``--history`` file or a request body beyond this is refused without being parsed."""
+    settings = settings or get_settings()
+    return (settings.max_question_chars + settings.max_history_chars) * JSON_ESCAPE_FACTOR + JSON_SLACK
 
 
 def clean_question(question: object, max_chars: int) -> str:

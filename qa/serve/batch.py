@@ -11,12 +11,10 @@ from typing import TypeVar
 from qa.core.errors import BadQuestionError, InputFileError, QAError
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Answer, Skip
-from qa.core.validate import check_history, clean_question
+from qa.core.validate import check_history, clean_question, max_request_chars
 
 T = TypeVar("T")
 PASSAGE_KEYS = ("text", "title", "source", "url", "published_at", "start", "end", "score")
-JSON_ESCAPE_FACTOR = 6  # a character may take six in JSON ("\\u00e9")
-LINE_SLACK = 64_000  # ids, keys and other fields beside the question and history
 
 
 @dataclass(frozen=True)
@@ -28,17 +26,11 @@ class BatchQuestion:
     history: tuple[dict, ...] = ()
 
 
-def line_limit(settings: Settings | None = None) -> int:
-    """Characters one JSONL line may hold: room for the longest question and history, JSON-escaped."""
-    settings = settings or get_settings()
-    return (settings.max_question_chars + settings.max_history_chars) * JSON_ESCAPE_FACTOR + LINE_SLACK
-
-
 def read_jsonl(path: Path, parse: Callable[[object, int], T], limit: int | None = None) -> Iterator[T | Skip]:
     """Each non-empty line of ``path`` as JSON, through ``parse(record, line_number)``; a line that is not
     JSON, is longer than ``limit`` characters, nests too deeply, or that ``parse`` refuses (`ValueError`,
     `TypeError`, `QAError`) yields a `Skip` and reading goes on."""
-    limit = limit or line_limit()
+    limit = limit or max_request_chars()
     if path.exists() and not path.is_file():
         raise InputFileError(f"Cannot read {path}: not a regular file.")
     try:
@@ -67,7 +59,8 @@ def read_jsonl(path: Path, parse: Callable[[object, int], T], limit: int | None 
 def read_batch(path: Path, settings: Settings | None = None) -> Iterator[BatchQuestion | Skip]:
     """Questions of a JSONL file in order, checked like any question; a bad line yields a `Skip` instead."""
     settings = settings or get_settings()
-    return read_jsonl(path, lambda record, number: batch_question(record, number, settings), line_limit(settings))
+    limit = max_request_chars(settings)
+    return read_jsonl(path, lambda record, number: batch_question(record, number, settings), limit)
 
 
 def batch_question(record: object, number: int, settings: Settings | None = None) -> BatchQuestion:
@@ -91,7 +84,7 @@ def batch_question(record: object, number: int, settings: Settings | None = None
 def read_history(path: Path, settings: Settings | None = None) -> list[dict]:
     """The ``--history FILE.json`` list; a file too big to hold an acceptable history is not read at all."""
     settings = settings or get_settings()
-    limit = settings.max_history_chars * JSON_ESCAPE_FACTOR + LINE_SLACK
+    limit = max_request_chars(settings)
     try:
         if not path.is_file():
             raise InputFileError(f"Cannot read {path}: {'not a regular file' if path.exists() else 'no such file'}.")

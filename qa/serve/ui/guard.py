@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.core.settings import Settings
+from qa.core.validate import max_request_chars
 
 FREE_ATTEMPTS = 3  # typos are human: the first three wrong passwords cost nothing
 MAX_CLIENTS = 10_000  # clients remembered at once (oldest forgotten first): bounded memory under a flood
 UPLOAD_PATHS = ("/upload", "/process_recording")  # Gradio endpoints that store files the app never asks for
-JSON_ESCAPE_FACTOR = 6  # a character may take six bytes in JSON ("\u00e9")
 # The chat re-sends its whole visible conversation (answers as escaped HTML) with every question, so a
 # long session needs far more than one question with its history; 4 MB is hundreds of turns.
 MIN_BODY_BYTES = 4_000_000
@@ -70,7 +70,7 @@ class LoginThrottle:
 
 def body_limit(settings: Settings) -> int:
     """Bytes a request may carry: the longest question and history JSON-escaped, and at least 4 MB."""
-    return max(MIN_BODY_BYTES, (settings.max_question_chars + settings.max_history_chars) * JSON_ESCAPE_FACTOR)
+    return max(MIN_BODY_BYTES, max_request_chars(settings))
 
 
 class Guard:
