@@ -270,7 +270,6 @@ def evaluate(
 ) -> None:
     """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency."""
     settings = settings_from(data_dir, collection, chroma_url)
-    k = check_k(k)
     assistant = Assistant(settings)
     progress = progress_bar("Evaluating", err)
     with progress:
