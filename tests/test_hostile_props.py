@@ -123,7 +123,7 @@ LINES = st.one_of(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(lines=st.lists(LINES, max_size=8), raw_tail=st.binary(max_size=200))
 def test_the_batch_reader_yields_questions_or_named_skips(tmp_path_factory, lines, raw_tail):
     path = tmp_path_factory.mktemp("batch") / "questions.jsonl"
