@@ -132,7 +132,7 @@ def escape_corpus(tmp_path_factory) -> tuple[Path, Settings]:
     (corpus / "lighthouse.md").write_text(
         "---\ntitle: Lighthouse \x1b[2J\x1b[31mreopens\nsource: Gull Point Herald\ndate: 2024-04-18\n---\n\n"
         "The Gull Point lighthouse reopened to visitors on Saturday after a two-year restoration "
-        "\x1b]0;pwned\x07\x1b[8mhidden\x1b[0m costing 3.2 million euros, keeper Marta Olsen said.\n"
+        "\x1b]0;pwned\x07\x1b[8mhidden\x1b[0m costing \x9b2J3.2 million euros, keeper Marta Olsen said.\n"
     )
     os.symlink("nowhere", corpus / "evil\x1b[2J\nname.txt")
     return corpus, Settings(data_dir=root / "qa-data")
@@ -148,3 +148,7 @@ def test_escape_sequences_in_file_names_and_articles_are_shown_inert(runner, esc
     assert result.exit_code == 0, result.output
     assert ESC not in result.output and "\x07" not in result.output
     assert "\\x1b]0;pwned\\x07\\x1b[8mhidden\\x1b[0m" in " ".join(result.output.split())
+    assert "\\x9b2J" in result.output and "\x9b" not in result.output
+    result = ask(runner, settings, "When did the Gull Point lighthouse reopen?", "--json")
+    assert result.exit_code == 0 and not any(ch in result.stdout for ch in (ESC, "\x07", "\x9b"))
+    assert "\x1b]0;pwned\x07" in json.loads(result.stdout)["citations"][0]["excerpt"], "the data itself is unchanged"

@@ -20,7 +20,7 @@ from qa.core.validate import Request, check_dates, check_k, check_outlets, check
 from qa.eval import run_eval
 from qa.serve.batch import answer_record, read_batch, read_history
 from qa.serve.progress import ingest_with_progress, progress_bar
-from qa.serve.terminal import inert, render_answer, render_eval, render_stats
+from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_stats
 from qa.store.chroma import Store
 from qa.store.stats import corpus_stats
 
@@ -218,7 +218,7 @@ def ask(
         return
     answer = assistant.ask(request.question, history=list(request.history), filters=filters, k=request.k)
     if as_json:
-        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(answer.to_json()) + "\n")
     else:
         render_answer(answer, out, err)
 

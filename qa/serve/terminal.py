@@ -7,6 +7,7 @@ article or a file name can move the cursor, recolour the terminal or hide text."
 
 from __future__ import annotations
 
+import json
 import re
 
 from rich.console import Console
@@ -22,6 +23,16 @@ from qa.eval import COLUMNS
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _MULTILINE = re.compile(f"[{_CONTROLS}]")
 _ONE_LINE = re.compile(f"[{_CONTROLS}\t\n\u2028\u2029]")
+
+
+# What `json.dumps(..., ensure_ascii=False)` leaves raw that a terminal could act on (it escapes C0 itself)
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_line(data: object) -> str:
+    """``data`` as one JSON line with readable non-ASCII text, DEL, C1 and bidi controls written as ``\\u``
+    escapes (they only occur inside strings, so the JSON means the same)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False))
 
 
 def _visible(match: re.Match) -> str:
@@ -90,7 +101,7 @@ def render_eval(summary: dict, out: Console) -> None:
     shown = [c for c in COLUMNS if any(c in g for g in groups.values())]
     table = Table("questions", "n", *shown)
     for name, values in groups.items():
-        table.add_row(name, str(values["n"]), *(f"{values[c]:.3f}" if c in values else "" for c in shown))
+        table.add_row(inert_text(name), str(values["n"]), *(f"{values[c]:.3f}" if c in values else "" for c in shown))
     out.print(table)
     if "latency_ms" in summary:
         out.print(f"latency per question: p50 {summary['latency_ms']['p50']} ms, p95 {summary['latency_ms']['p95']} ms")
