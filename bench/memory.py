@@ -1,7 +1,8 @@
 """Peak memory and time of loading and chunking oversized articles (issue 14's two hostile inputs).
 
-Usage: ``python bench/memory.py make DIR`` writes ``DIR/huge-record.jsonl`` (one 30 MB JSON line) and
-``DIR/one-sentence.txt`` (a 2 MB body without a sentence end); ``python bench/memory.py chunk FILE`` loads
+Usage (``-P``: this folder's ingest.py would shadow the ``ingest`` package):
+``python -P bench/memory.py make DIR`` writes ``DIR/huge-record.jsonl`` (one 30 MB JSON line) and
+``DIR/one-sentence.txt`` (a 2 MB body without a sentence end); ``python -P bench/memory.py chunk FILE`` loads
 FILE and chunks its articles as ``qa ingest`` does (tokenizer only, no embedding) and prints one JSON line:
 seconds, chunks, peak RSS in MB. For the whole ingest, embedding included, run
 ``/usr/bin/time -v qa ingest FILE --data-dir DIR`` and read "Maximum resident set size".
