@@ -17,7 +17,7 @@ from qa.core.types import Answer, Filters, Skip
 from qa.core.validate import MAX_K, ROLES, check_request
 from qa.serve.batch import BatchQuestion, read_batch
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
