@@ -9,7 +9,9 @@ from rich.console import Console
 
 from qa.core.errors import QAError
 from qa.core.settings import Settings, get_settings
+from qa.serve.progress import ingest_with_progress
 from qa.serve.snapshots import LiveAssistant
+from qa.serve.ui.blocks import launch
 
 err = Console(stderr=True)
 
@@ -22,8 +24,6 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
     if not corpus.exists() or not any(corpus.iterdir()):
         err.print(f"[yellow]The index is empty and {corpus} has no articles:[/yellow] run `qa ingest <folder>`.")
         return
-    from qa.serve.progress import ingest_with_progress
-
     err.print(f"The index is empty: indexing {corpus} first (this happens once).")
     summary = ingest_with_progress([corpus], settings, err, transient=False)
     err.print(f"Indexed {summary.added} articles ({summary.chunks_written} passages) in {summary.seconds:.1f} s.")
@@ -32,8 +32,6 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
 
 def serve(settings: Settings, *, block: bool = True):
     """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking."""
-    from qa.serve.ui.blocks import launch
-
     live = LiveAssistant(settings).start()
     try:
         build_if_empty(live, settings)
