@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 from rich.console import Console
@@ -34,6 +35,8 @@ def serve(settings: Settings, *, block: bool = True):
     """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking."""
     from qa.serve.ui.blocks import launch
 
+    if block:
+        stop_on_sigterm()
     live = LiveAssistant(settings).start()
     try:
         build_if_empty(live, settings)
@@ -48,6 +51,7 @@ def serve(settings: Settings, *, block: bool = True):
         raise
     if block:
         live.close()
+        demo.handlers.close()
     return demo, live
 
 
@@ -56,6 +60,15 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def stop_on_sigterm() -> None:
+    """`docker stop`, systemd and `kill` send SIGTERM: stop as on Ctrl-C, so the snapshot copy is removed."""
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def main(settings: Settings | None = None) -> None:
