@@ -90,9 +90,7 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
     with gr.Row():
         topic = gr.Button("New topic", size="sm", min_width=90, elem_id="qa-new-topic")
         reset = gr.Button("Clear", size="sm", min_width=60, elem_id="qa-clear")
-        export = gr.DownloadButton(
-            "Export", size="sm", min_width=80, interactive=False, elem_id="qa-export", icon=None
-        )
+        export = gr.DownloadButton("Export", size="sm", min_width=80, interactive=False, elem_id="qa-export", icon=None)
     buttons = []
     if examples:
         with gr.Group(elem_id="qa-examples"):
