@@ -67,7 +67,9 @@ def conversation() -> gr.Chatbot:
         latex_delimiters=[],
         feedback_options=None,
         group_consecutive_messages=False,
-        buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
+        # per-message copy only: no "share" (it posts to Hugging Face), and no toolbar over the top of the messages
+        # (its icons covered scrolled text; Clear and Export sit under the question box instead)
+        buttons=["copy"],
         placeholder="Answers quote the articles verbatim; each answer lists its sources under it.",
         autoscroll=False,  # style.SHOW_ANSWER scrolls to the start of a new answer instead of the end of its cards
     )
@@ -170,8 +172,6 @@ def wire(handlers: ChatHandlers, c: Controls, state: dict) -> None:
         )
     c.topic.click(handlers.new_topic, [c.chat, state["record"]], outputs, api_visibility="private", queue=False)
     c.reset.click(handlers.clear, None, outputs, api_visibility="private", queue=False)
-    # the conversation's own bin icon forgets the turns too
-    c.chat.clear(handlers.clear, None, outputs, api_visibility="private", queue=False)
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:

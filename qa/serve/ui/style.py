@@ -52,6 +52,7 @@ a.qa-cite:hover { text-decoration: underline; }
 .qa-upload-result p { margin: .2rem 0; }
 .qa-upload-done { color: #166534; }
 .dark .qa-upload-done { color: #86efac; }
+#qa-hint, #qa-filter-note { min-height: 0 !important; padding: 0 !important; }
 #qa-upload-note { font-size: .85rem; color: var(--body-text-color-subdued); }
 @media (max-width: 640px) {
   .qa-h1 { font-size: 1.2rem; }
