@@ -1,8 +1,9 @@
 """Adding articles from the page: files dropped or picked in the chat go through the same loaders and the same
 `ingest.index.ingest` as ``qa ingest``, then the live assistant swaps to the new index at once.
 
-Where uploads are kept: ``<data dir>/uploads/<time>-<random>/`` (one folder per drop, so an ingest of it can
-never remove anything else, and a later ``qa ingest corpus/`` leaves them alone; ``--rebuild`` drops them).
+Where uploads are kept: ``<data dir>/uploads/<content hash>/<file name>``; the ingest is given exactly those
+files, so it can never remove anything else, and a later ``qa ingest corpus/`` leaves them alone (``--rebuild``
+drops them from the index; the files stay).
 
 When it is off (the control is disabled, with the reason beside it): ``QA_CHAT_UPLOADS=false``; a Chroma
 server (``QA_CHROMA_URL``), which the chat treats as read-only because it is shared and a visitor's upload
@@ -11,11 +12,10 @@ would land in everyone's index; a data dir this process cannot write.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.article import Skip
@@ -26,6 +26,7 @@ from qa.core.settings import Settings
 from qa.serve.ui.safe import text
 
 FORMATS = ", ".join(sorted(SUPPORTED_SUFFIXES))
+HASH_CHARS = 16  # of the content hash naming an upload's folder: collisions are out of reach
 
 
 def uploads_blocked(settings: Settings) -> str:
@@ -58,51 +59,48 @@ class UploadResult:
     error: str = ""
 
 
-def stage(files: list[str], settings: Settings) -> tuple[Path, list[Skip]]:
-    """Copy the uploaded files into a fresh uploads folder; files no loader reads are skipped by name."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = settings.data_dir / "uploads" / f"{stamp}-{secrets.token_hex(3)}"
-    folder.mkdir(parents=True)
-    skipped = []
+def stage(files: list[str], settings: Settings) -> tuple[list[Path], list[Skip]]:
+    """Copy the uploaded files to ``uploads/<content hash>/<name>``: the same file dropped twice lands on the same
+    path, so ``qa ingest``'s ids (path-based for files without a URL) find it unchanged instead of duplicating it.
+    Files no loader reads are skipped by name."""
+    staged, skipped = [], []
     for source in map(Path, files):
         name = source.name
         if source.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(Skip(name, f"unsupported file type {source.suffix or '(none)'!r} (use {FORMATS})"))
             continue
-        target = folder / name
-        for n in range(2, 1000):  # two files with one name in a drop: keep both
-            if not target.exists():
-                break
-            target = folder / f"{source.stem}-{n}{source.suffix}"
+        digest = hashlib.sha256()
+        with open(source, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        target = settings.data_dir / "uploads" / digest.hexdigest()[:HASH_CHARS] / name
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-    return folder, skipped
+        staged.append(target)
+    return staged, skipped
 
 
 def add_files(files: list[str], settings: Settings, progress=None, on_plan=None) -> UploadResult:
     """Index ``files`` as ``qa ingest`` would; never raises for a person's mistake (it is in the result)."""
-    folder, skipped = stage(files, settings)
-    if not any(folder.iterdir()):
-        shutil.rmtree(folder, ignore_errors=True)
+    staged, skipped = stage(files, settings)
+    if not staged:
         return UploadResult(None, tuple(skipped), "None of these files can be read as articles.")
     try:
-        summary = ingest([folder], settings, progress=progress, on_plan=on_plan)
+        summary = ingest(staged, settings, progress=progress, on_plan=on_plan)
     except NothingToIngestError:
-        shutil.rmtree(folder, ignore_errors=True)
         return UploadResult(None, tuple(skipped), "No article could be read from these files.")
     except WriterBusyError:
-        shutil.rmtree(folder, ignore_errors=True)
         return UploadResult(None, tuple(skipped), "Another ingest is writing to the index; try again in a minute.")
     except QAError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
         return UploadResult(None, tuple(skipped), str(exc))
-    named = [Skip(_relative(s.path, folder), s.reason) for s in summary.skipped]
+    named = [Skip(_relative(s.path, settings.data_dir / "uploads"), s.reason) for s in summary.skipped]
     return UploadResult(summary, tuple(skipped + named))
 
 
 def _relative(path: str, folder: Path) -> str:
-    """``/data/uploads/2024…/feed.jsonl:3`` -> ``feed.jsonl:3`` (the person's own file name)."""
+    """``/data/uploads/<hash>/feed.jsonl:3`` -> ``feed.jsonl:3`` (the person's own file name)."""
     prefix = str(folder) + os.sep
-    return path[len(prefix) :] if path.startswith(prefix) else Path(path).name
+    return path[len(prefix) :].split(os.sep, 1)[-1] if path.startswith(prefix) else Path(path).name
 
 
 def result_html(result: UploadResult) -> str:
