@@ -237,7 +237,7 @@ def test_examples_are_whole_questions_and_the_label_covers_nothing(browser, app)
         wrap = page.locator("#qa-chat .bubble-wrap")
         wrap.evaluate("e => { e.scrollTop = e.scrollHeight / 3; }")
         box = wrap.bounding_box()
-        for dx, dy in ((12, 6), (60, 10), (box["width"] / 2, 8), (box["width"] - 30, 12)):
+        for dx, dy in ((12, 6), (60, 10), (box["width"] / 2, 8), (box["width"] - 30, 12), (box["width"] - 12, 12)):
             covered = page.evaluate(
                 "([x, y]) => { const e = document.elementFromPoint(x, y);"
                 " const over = e && e.closest('label, [data-testid=block-label], .top-panel');"
@@ -263,6 +263,10 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
         assert "minutes.pdf" in summary and "unsupported file type '.pdf'" in summary  # a named skip
         assert "ferry-news.jsonl:" in summary  # its empty record, named by file and line
         assert f"{before + 2:,}" in page.inner_text("#qa-corpus")
+        page.click("#qa-filters button")
+        page.click("#qa-filters input[role=listbox], #qa-filters .wrap-inner input")
+        assert "Harbour Post" in page.inner_text("body")  # the new outlet can be chosen in the filters
+        page.keyboard.press("Escape")
         ask(page, "How many people came to the Riverside lantern festival?")
         cards = last_answer(page).locator(".qa-card")
         assert "18,000" in last_answer(page).inner_text()

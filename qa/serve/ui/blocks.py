@@ -148,9 +148,8 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
                 timeline, files, upload_note = side_column(settings)
         turns, record = gr.State([]), gr.State([])
         wire(handlers, c, {"turns": turns, "record": record, "timeline": timeline})
-        files.upload(
-            handlers.add_articles, files, [upload_note, corpus, files], api_visibility="private", concurrency_limit=1
-        )
+        added = [upload_note, corpus, files, c.outlets]
+        files.upload(handlers.add_articles, files, added, api_visibility="private", concurrency_limit=1)
         dark.click(None, None, None, js=TOGGLE_THEME, api_visibility="private", queue=False)
         demo.load(handlers.summary, None, corpus, js=THEME_ON_LOAD, api_visibility="private", queue=False)
         gr.api(handlers.ask, api_name="ask")
@@ -172,6 +171,7 @@ def wire(handlers: ChatHandlers, c: Controls, state: dict) -> None:
         )
     c.topic.click(handlers.new_topic, [c.chat, state["record"]], outputs, api_visibility="private", queue=False)
     c.reset.click(handlers.clear, None, outputs, api_visibility="private", queue=False)
+    c.chat.clear(handlers.clear, None, outputs, api_visibility="private", queue=False)  # its own bin, if shown
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:

@@ -198,10 +198,11 @@ class ChatHandlers:
         ).values()
 
     def add_articles(self, files: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008 - Gradio's API
-        """Index dropped or picked files, then answer from them at once: (summary, corpus line, file control)."""
+        """Index dropped or picked files, then answer from them at once.
+        Returns (summary, corpus line, file control, outlet choices)."""
         blocked = uploads_blocked(self.live.settings)
         if blocked or not files:
-            return field_note(blocked) if blocked else gr.skip(), gr.skip(), None
+            return field_note(blocked) if blocked else gr.skip(), gr.skip(), None, gr.skip()
         planned = {"total": None, "done": 0}
 
         def on_plan(total: int) -> None:
@@ -216,7 +217,8 @@ class ChatHandlers:
         result = add_files(files, self.live.settings, progress=advance, on_plan=on_plan)
         if result.summary is not None and result.summary.changed:
             self.live.reload(force=True)  # searchable in this session now, not at the watcher's next look
-        return result_html(result), self.summary(), None
+        outlets = gr.Dropdown(choices=list(self.live.stats().get("outlets") or {}))  # new outlets can be chosen
+        return result_html(result), self.summary(), None, outlets
 
     def ask(
         self,
