@@ -88,7 +88,7 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
             autofocus=True,
         )
         send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
-    hint = gr.HTML("", elem_id="qa-hint")
+    hint = gr.HTML("", elem_id="qa-hint", visible=False)
     with gr.Row():
         topic = gr.Button("New topic", size="sm", min_width=90, elem_id="qa-new-topic")
         reset = gr.Button("Clear", size="sm", min_width=60, elem_id="qa-clear")
@@ -109,7 +109,7 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
         with gr.Row():
             since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-since")
             until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-until")
-        filter_note = gr.HTML("", elem_id="qa-filter-note")
+        filter_note = gr.HTML("", elem_id="qa-filter-note", visible=False)
         k = gr.Slider(1, 30, value=settings.top_k, step=1, label="Passages retrieved")
     return Controls(
         box, send, topic, reset, export, chat, hint, tuple(buttons), filters, chosen, since, until, filter_note, k

@@ -66,10 +66,16 @@ class Reply:
     export: object = field(default_factory=_skip)
 
     def values(self) -> tuple:
-        return tuple(getattr(self, name) for name in OUTPUTS)
+        """The outputs in order; a note given as text is shown when it has some, and takes no room when empty."""
+        values = [getattr(self, name) for name in OUTPUTS]
+        return tuple(
+            gr.HTML(value=v, visible=bool(v)) if name in NOTES and isinstance(v, str) else v
+            for name, v in zip(OUTPUTS, values, strict=True)
+        )
 
 
 OUTPUTS = tuple(Reply.__dataclass_fields__)
+NOTES = ("hint", "filter_note")
 
 
 def parse_filters(

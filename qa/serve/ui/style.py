@@ -53,7 +53,6 @@ a.qa-cite:hover { text-decoration: underline; }
 .qa-upload-done { color: #166534; }
 .dark .qa-upload-done { color: #86efac; }
 #qa-hint, #qa-filter-note { min-height: 0 !important; padding: 0 !important; }
-#qa-hint:not(:has(.qa-field-error, .qa-field-hint)), #qa-filter-note:not(:has(.qa-field-error)) { display: none; }
 /* the conversation's own toolbar (a bin icon) floated over the top of scrolled messages, as its "Conversation"
    label did; Clear and Export sit under the question box instead */
 #qa-chat .top-panel { display: none !important; }
