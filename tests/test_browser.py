@@ -262,6 +262,7 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
         assert "Added 2 articles" in summary, summary
         assert "minutes.pdf" in summary and "unsupported file type '.pdf'" in summary  # a named skip
         assert "ferry-news.jsonl:" in summary  # its empty record, named by file and line
+        screenshot(page, "upload.png")
         assert f"{before + 2:,}" in page.inner_text("#qa-corpus")
         page.click("#qa-filters button")
         page.click("#qa-filters input[role=listbox], #qa-filters .wrap-inner input")
