@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     concurrency: int = Field(4, ge=1, description="Questions answered at once by the chat.")
     max_queue: int = Field(64, ge=1, description="Questions waiting before new ones are refused.")
     reload_interval: float = Field(2.0, gt=0, description="Seconds between checks for a finished ingest.")
+    chat_uploads: bool = Field(
+        True, description="Let chat visitors add articles (never with QA_CHROMA_URL or a read-only data dir)."
+    )
 
     @property
     def chroma_dir(self) -> Path:

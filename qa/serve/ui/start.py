@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 from rich.console import Console
@@ -32,6 +33,8 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
 
 def serve(settings: Settings, *, block: bool = True):
     """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking."""
+    if block:
+        stop_on_sigterm()
     live = LiveAssistant(settings).start()
     try:
         build_if_empty(live, settings)
@@ -46,6 +49,7 @@ def serve(settings: Settings, *, block: bool = True):
         raise
     if block:
         live.close()
+        demo.handlers.close()
     return demo, live
 
 
@@ -54,6 +58,15 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def stop_on_sigterm() -> None:
+    """`docker stop`, systemd and `kill` send SIGTERM: stop as on Ctrl-C, so the snapshot copy is removed."""
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def main(settings: Settings | None = None) -> None:
