@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def parse_html(html: str) -> dict[str, str] | None:
     """Fields of an HTML article, or None when trafilatura finds no main text."""
-    import trafilatura
+    import trafilatura  # 0.2 s and lxml: only when an HTML file is read
 
     document = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from charset_normalizer import from_bytes
+
 from ingest import walk
 from ingest.article import Article
 from ingest.html import parse_html
@@ -113,8 +115,6 @@ def decode(data: bytes) -> str | None:
 
 def _detect(data: bytes) -> str | None:
     """The most plausible legacy decoding; Windows-1252 among equally plausible code pages."""
-    from charset_normalizer import from_bytes
-
     matches = [m for m in from_bytes(data) if not m.encoding.startswith(_WIDE)]
     if not matches:
         return None

@@ -1,30 +1,20 @@
-"""The chat in real headless Chromium: ask, see the cited answer and its card; a hostile article runs nothing."""
+"""The chat in real headless Chromium, as people use it: each answer keeps its sources, a new topic starts a fresh
+context, the conversation exports as Markdown, problems show beside their control, abstentions say why, a hostile
+article runs nothing; on a phone and in the dark; example questions; adding articles with a real upload (last: it
+changes the index). One app and one browser for the module; screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-from pathlib import Path
+import math
+import re
 from urllib.parse import urlsplit
 
 import pytest
-
-from qa.core.settings import Settings
+from browser_app import BRIDGE, EBIKES, FIXTURES, PHONE, ask, last_answer, open_page, require_chromium, screenshot
+from browser_app import serve_fixture_corpus as serve_corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-FIXTURES = Path(__file__).parent / "fixtures"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-]
+sync_api = require_chromium()
 INJECTED = [
     "__pwned",
     "__pwned_title",
@@ -35,41 +25,25 @@ INJECTED = [
     "__pwned_md",
     "__pwned_link",
 ]
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (.ci/run does)",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+BRIDGE_TITLE = "Harbor City council approves $40 million bridge repair plan"
+UNANSWERABLE = "Which striker scored the winning goal in the 1954 World Cup final in Bern?"
+UPLOADS = FIXTURES / "upload"
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """The fixture articles plus the hostile one, ingested into their own data dir and served."""
-    from ingest.index import ingest
-    from qa.serve.ui.start import serve
-
-    root = tmp_path_factory.mktemp("browser")
-    corpus = root / "corpus"
-    shutil.copytree(FIXTURES / "articles", corpus)
-    shutil.copy(FIXTURES / "hostile" / "lighthouse-hostile.md", corpus)
-    settings = Settings(data_dir=root / "qa-data", corpus_dir=corpus, port=free_port())
-    ingest([corpus], settings)
-    demo, live = serve(settings, block=False)
-    yield f"http://127.0.0.1:{settings.port}/"
+def app(tmp_path_factory):
+    """The fixture articles plus the hostile one and a second Coastal Daily story, served once for the module."""
+    extra = (FIXTURES / "hostile" / "lighthouse-hostile.md", FIXTURES / "qa-extra" / "coastal-daily-festival.md")
+    served, demo = serve_corpus(tmp_path_factory.mktemp("browser"), *extra)
+    yield served
     demo.close()
-    live.close()
+    served.live.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
+    from browser_app import CHROMIUM, CHROMIUM_ARGS
+
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
@@ -77,55 +51,112 @@ def browser():
 
 
 @pytest.fixture()
-def page(browser, app_url):
-    """A fresh page that records dialogs and every request it makes."""
-    context = browser.new_context(viewport={"width": 1360, "height": 980})
-    page = context.new_page()
-    page.dialogs, page.requests = [], []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("request", lambda request: page.requests.append(request.url))
-    page.goto(app_url, wait_until="load")
-    page.wait_for_selector("#qa-question textarea")
+def page(browser, app):
+    page = open_page(browser, app.url, accept_downloads=True)
     yield page
-    context.close()
+    page.context.close()
 
 
-def ask(page, question: str) -> None:
-    """Ask through the page and wait until the answer (or error) has finished streaming in."""
-    before = page.locator("#qa-chat .qa-done").count()
-    page.fill("#qa-question textarea", question)
-    page.click("#qa-ask")
-    page.wait_for_function("n => document.querySelectorAll('#qa-chat .qa-done').length > n", arg=before, timeout=60_000)
-
-
-def test_ask_shows_cited_answer_with_source_card_and_loads_nothing_external(page):
+def test_each_answer_keeps_its_sources_and_the_export_has_them(page, tmp_path):
     assert "articles from" in page.inner_text("#qa-corpus")
-    ask(page, "How much money did the Harbor City council approve to repair the Old Mill Bridge?")
-    marker = page.locator("#qa-chat a.qa-cite").first
+    ask(page, BRIDGE)
+    ask(page, EBIKES)
+    screenshot(page, "desktop.png")  # the second answer at the top of the conversation, its cards under it
+    first = page.locator("#qa-chat .message-row.bot-row").first
+    marker = first.locator("a.qa-cite").first
     assert marker.inner_text() == "[1]"
     target = marker.get_attribute("href")
-    card = page.locator(f"#qa-sources {target}")
-    assert card.count() == 1
-    assert "Harbor City council approves $40 million bridge repair plan" in card.inner_text()
-    assert "$40 million" in card.locator("mark").inner_text()
-    assert "characters" in card.inner_text()
-    assert page.locator("#qa-sources svg circle").count() >= 1
+    assert target == "#qa-t1-src-1"
     marker.click()
-    assert page.evaluate("() => location.hash") == target  # the marker jumps to its card
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    assert page.evaluate("() => location.hash") == target
+    card = page.locator(target)
+    assert card.count() == 1 and BRIDGE_TITLE in card.inner_text()
+    assert "$40 million" in card.locator("mark").inner_text()
+    # the card is in view inside the conversation's scroll box, after the second answer was given
+    box = page.locator("#qa-chat .bubble-wrap").bounding_box()
+    shown = card.bounding_box()
+    assert box["y"] - 1 <= shown["y"] < box["y"] + box["height"], (box, shown)
+    second_cards = last_answer(page).locator(".qa-card")
+    assert second_cards.count() >= 1 and any("Nimbus" in t for t in second_cards.all_inner_texts())
     outside = {urlsplit(url).hostname for url in page.requests} - {"127.0.0.1"}
     assert not outside, f"the page loaded from outside the machine: {outside}"
+
+    with page.expect_download() as download:
+        page.click("#qa-export")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".md"
+    exported = saved.read_text(encoding="utf-8")
+    assert f"## 1. {BRIDGE}" in exported and f"## 2. {EBIKES}" in exported
+    assert BRIDGE_TITLE in exported and "Harbor City Gazette" in exported
+    assert "<https://harborcitygazette.example/news/bridge-repair-plan>" in exported
+    assert "Coastal Daily, 2024-03-05" in exported  # outlet and date of a dated source
+    quoted = card.locator("mark").inner_text()
+    assert f"> {quoted}" in exported  # the quoted sentence, verbatim
+    assert "Gadget Report" in exported and "Nimbus" in exported
+
+
+def test_new_topic_makes_the_next_question_stand_alone(page):
+    ask(page, EBIKES)
+    page.click("#qa-new-topic")
+    page.wait_for_selector("#qa-chat .qa-topic")
+    ask(page, "How much money did the council approve for the repairs?")  # "the council": bridge, not e-bikes
+    titles = last_answer(page).locator(".qa-card .qa-title").all_inner_texts()
+    assert titles, last_answer(page).inner_text()
+    assert not [t for t in titles if "Nimbus" in t or "e-bike" in t], titles
+    assert any("bridge" in t.lower() for t in titles), titles
+    assert page.locator("#qa-chat .message-row.bot-row").first.locator(".qa-card").count() >= 1  # still there
+
+
+def test_problems_show_beside_their_control_and_an_empty_question_gets_a_hint(page):
+    page.click("#qa-ask")
+    page.wait_for_selector("#qa-hint .qa-field-hint")
+    assert "Type a question first" in page.inner_text("#qa-hint")
+    assert page.locator("#qa-chat .message-row").count() == 0
+
+    page.click("#qa-filters button")
+    page.fill("#qa-since input, #qa-since textarea", "next tuesday")
+    page.fill("#qa-question textarea", BRIDGE)
+    page.click("#qa-ask")
+    note = page.locator("#qa-filter-note .qa-field-error")
+    note.wait_for()
+    assert "Cannot read the date 'next tuesday'" in note.inner_text() and note.inner_text().startswith("From:")
+    field, shown = page.locator("#qa-since").bounding_box(), note.bounding_box()
+    assert 0 <= shown["y"] - (field["y"] + field["height"]) < 60  # right under the date fields
+    assert page.locator("#qa-chat .qa-error").count() == 0 and page.locator("#qa-chat .message-row").count() == 0
+    assert page.input_value("#qa-question textarea") == BRIDGE  # kept, to ask again once the date is fixed
+
+    page.fill("#qa-since input, #qa-since textarea", "1990-01-01")
+    page.fill("#qa-until input, #qa-until textarea", "1990-12-31")
+    ask(page, BRIDGE)
+    assert page.locator("#qa-filter-note .qa-field-error").count() == 0
+    message = last_answer(page)
+    assert "Not found in the corpus" in message.inner_text()
+    assert "No indexed article matches this question within the chosen outlets and dates." in message.inner_text()
+    assert message.locator(".qa-card").count() == 0  # nothing in 1990 to show, not even as nearest
+    page.click("#qa-clear")
+    page.wait_for_function("() => !document.querySelector('#qa-chat .qa-abstain')")
+
+
+def test_abstention_says_why_from_the_evidence_score(page, app):
+    ask(page, UNANSWERABLE)
+    text = last_answer(page).inner_text()
+    found = re.search(r"The closest passages match (\d+)% of what the question asks; below the (\d+)% needed", text)
+    assert found, text
+    expected = app.live.ask(UNANSWERABLE)
+    assert expected.abstained
+    assert int(found.group(1)) == max(0, math.floor(expected.evidence_score * 100))
+    assert int(found.group(2)) == round(app.settings.abstain_threshold * 100)
+    assert "Nearest excerpts (not an answer)" in text and last_answer(page).locator(".qa-card-nearest").count() >= 1
 
 
 def test_hostile_article_is_shown_as_text_and_runs_nothing(page):
     ask(page, "How much did the Gull Point lighthouse restoration cost, according to keeper Marta Olsen?")
-    sources = page.inner_text("#qa-sources")
     chat = page.inner_text("#qa-chat")
-    assert "Lighthouse keeper <script>window.__pwned_title=1</script> reopens Gull Point tower" in sources
-    assert 'Gull Point <img src=x onerror="window.__pwned_outlet=1">Herald' in sources
-    assert "<script>window.__pwned=1; alert('xss')</script>" in sources + chat
-    for link in page.locator("#qa-sources a, #qa-chat a").all():
+    assert "Lighthouse keeper <script>window.__pwned_title=1</script> reopens Gull Point tower" in chat
+    assert 'Gull Point <img src=x onerror="window.__pwned_outlet=1">Herald' in chat
+    assert "<script>window.__pwned=1; alert('xss')</script>" in chat
+    for link in page.locator("#qa-chat a").all():
         assert (link.get_attribute("href") or "#").startswith(("#", "http://", "https://"))
     for link in page.locator("#qa-chat a.qa-cite").all():
         link.click()
@@ -133,23 +164,123 @@ def test_hostile_article_is_shown_as_text_and_runs_nothing(page):
     page.wait_for_timeout(300)
     assert page.dialogs == []
     assert page.evaluate(f"() => {INJECTED!r}.filter(name => name in window)") == []
-    assert page.locator("#qa-sources script, #qa-chat script, #qa-sources img, #qa-chat img[src='x']").count() == 0
-    page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
+    assert page.locator("#qa-chat script, #qa-sources script, #qa-chat img[src='x'], #qa-sources img").count() == 0
 
 
-def test_date_filter_with_no_article_abstains_visibly_and_clear_starts_over(page):
-    page.click("#qa-filters button")
-    page.fill("#qa-since input, #qa-since textarea", "last spring")
-    ask(page, "How much money did the Harbor City council approve to repair the Old Mill Bridge?")
-    assert "Cannot read the date" in page.inner_text("#qa-chat")  # a message, not a spinner or traceback
-    assert page.locator("#qa-chat .qa-error").count() == 1
-    page.fill("#qa-since input, #qa-since textarea", "1990-01-01")
-    page.fill("#qa-until input, #qa-until textarea", "1990-12-31")
-    ask(page, "How much money did the Harbor City council approve to repair the Old Mill Bridge?")
-    assert "Not found in the corpus" in page.inner_text("#qa-chat")
-    assert page.locator("#qa-chat .qa-abstain").count() == 1
-    assert page.locator("#qa-sources .qa-notfound").count() == 1
-    assert page.locator("#qa-sources .qa-card").count() == 0  # nothing in 1990 to show, not even as nearest
-    page.click("#qa-clear")
-    page.wait_for_function("() => !document.querySelector('#qa-sources .qa-notfound')")
-    assert "Not found in the corpus" not in page.inner_text("#qa-chat")
+def test_phone_answer_then_its_sources_no_overflow_no_broken_dates(browser, app):
+    page = open_page(browser, app.url, PHONE)
+    try:
+        ask(page, BRIDGE)
+        width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], f"horizontal overflow at 390 px: {width}"
+        message = last_answer(page)
+        text_bottom = message.locator("p").last.bounding_box()
+        card = message.locator(".qa-card").first.bounding_box()
+        gap = card["y"] - (text_bottom["y"] + text_bottom["height"])
+        assert 0 <= gap < 32, f"the first source card is {gap:.0f} px under the answer"
+        assert card["x"] >= 0 and card["x"] + card["width"] <= PHONE["width"]
+        inside = message.locator(".qa-card").first.evaluate("e => !!e.closest('#qa-chat')")
+        assert inside  # in the conversation, not after the examples and filters
+        lines = page.evaluate(
+            "() => [...document.querySelectorAll('.qa-date, time')].filter(e => e.offsetParent)"
+            ".map(e => [e.textContent, e.getClientRects().length])"
+        )
+        assert lines and all(n == 1 for _, n in lines), lines  # no date wraps mid-date ("2023-/09-26")
+        screenshot(page, "phone.png")
+        message.locator(".qa-card").first.evaluate("e => e.scrollIntoView({block: 'center'})")
+        screenshot(page, "phone-sources.png")
+    finally:
+        page.context.close()
+
+
+def test_dark_mode_toggle_is_remembered(browser, app):
+    page = open_page(browser, app.url)
+    try:
+        light = page.evaluate("() => getComputedStyle(document.querySelector('#qa-chat')).backgroundColor")
+        page.click("#qa-theme")
+        page.wait_for_function("() => document.body.classList.contains('dark')")
+        ask(page, BRIDGE)
+        dark = page.evaluate("() => getComputedStyle(document.querySelector('#qa-chat')).backgroundColor")
+        assert dark != light and _luminance(dark) < 0.2 < _luminance(light), (light, dark)
+        mark = page.evaluate("() => getComputedStyle(document.querySelector('#qa-chat mark')).backgroundColor")
+        assert _luminance(mark) < 0.5  # the highlight is re-coloured for a dark page, not a glaring yellow
+        screenshot(page, "dark.png")
+        page.reload()
+        page.wait_for_selector("#qa-question textarea")
+        page.wait_for_function("() => document.body.classList.contains('dark')")  # the choice is kept
+        page.click("#qa-theme")
+        page.wait_for_function("() => !document.body.classList.contains('dark')")
+    finally:
+        page.context.close()
+
+
+def test_examples_are_whole_questions_and_the_label_covers_nothing(browser, app):
+    page = open_page(browser, app.url)
+    try:
+        titles = {title for title, _, _ in app.live.articles()}
+        outlets = set(app.live.stats()["outlets"])
+        buttons = page.locator(".qa-example")
+        assert buttons.count() >= 3
+        for button in buttons.all():
+            question = button.inner_text().strip()
+            assert question.startswith("What did ") and question.endswith("”?"), question
+            outlet, _, rest = question[len("What did ") :].partition(" report about “")
+            assert outlet in outlets and rest[: -len("”?")] in titles, question  # whole title, whole outlet
+            assert "…" not in question and "..." not in question
+            clipped = button.evaluate("e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1")
+            assert not clipped, question
+        buttons.first.click()  # an example asks itself
+        page.wait_for_selector("#qa-chat .qa-done", state="attached", timeout=60_000)
+        asked = page.locator("#qa-chat .message-row.user-row").first.inner_text()
+        assert asked.strip() == buttons.first.inner_text().strip()
+        ask(page, BRIDGE)
+        wrap = page.locator("#qa-chat .bubble-wrap")
+        wrap.evaluate("e => { e.scrollTop = e.scrollHeight / 3; }")
+        box = wrap.bounding_box()
+        for dx, dy in ((12, 6), (60, 10), (box["width"] / 2, 8), (box["width"] - 30, 12), (box["width"] - 12, 12)):
+            covered = page.evaluate(
+                "([x, y]) => { const e = document.elementFromPoint(x, y);"
+                " const over = e && e.closest('label, [data-testid=block-label], .top-panel');"
+                " return over ? over.outerHTML.slice(0, 80) : ''; }",
+                [box["x"] + dx, box["y"] + dy],
+            )
+            assert not covered, f"something sits on top of the scrolled conversation: {covered!r}"
+    finally:
+        page.context.close()
+
+
+def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
+    page = open_page(browser, app.url)
+    try:
+        before = app.live.stats()["articles"]
+        page.set_input_files(
+            "#qa-upload input[type=file]",
+            [str(UPLOADS / "lantern-festival.txt"), str(UPLOADS / "ferry-news.jsonl"), str(UPLOADS / "minutes.pdf")],
+        )
+        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
+        summary = page.inner_text("#qa-upload-note")
+        assert "Added 2 articles" in summary, summary
+        assert "minutes.pdf" in summary and "unsupported file type '.pdf'" in summary  # a named skip
+        assert "ferry-news.jsonl:" in summary  # its empty record, named by file and line
+        screenshot(page, "upload.png")
+        assert f"{before + 2:,}" in page.inner_text("#qa-corpus")
+        page.click("#qa-filters button")
+        page.click("#qa-filters input[role=listbox], #qa-filters .wrap-inner input")
+        assert "Harbour Post" in page.inner_text("body")  # the new outlet can be chosen in the filters
+        page.keyboard.press("Escape")
+        ask(page, "How many people came to the Riverside lantern festival?")
+        cards = last_answer(page).locator(".qa-card")
+        assert "18,000" in last_answer(page).inner_text()
+        assert any("lantern festival" in t for t in cards.all_inner_texts())
+        ask(page, "How much did converting the ferry Kestrel to battery-electric cost?")
+        assert "6.5 million euros" in last_answer(page).inner_text()
+        assert "Harbour Post" in last_answer(page).locator(".qa-card").first.inner_text()
+        assert app.live.stats()["articles"] == before + 2
+    finally:
+        page.context.close()
+
+
+def _luminance(css: str) -> float:
+    """Relative brightness (0 black .. 1 white) of an ``rgb(...)``/``rgba(...)`` value."""
+    parts = [float(x) for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+    return (0.2126 * parts[0] + 0.7152 * parts[1] + 0.0722 * parts[2]) / 255

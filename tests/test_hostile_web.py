@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from qa.core.settings import Settings
 from qa.serve.cli import app
-from qa.serve.ui.callbacks import ChatHandlers
+from qa.serve.ui.callbacks import OUTPUTS, ChatHandlers
 from qa.serve.ui.guard import FREE_ATTEMPTS, LoginThrottle
-from qa.serve.ui.safe import markdown_text
+from qa.serve.ui.safe import text
 
 pytestmark = pytest.mark.slow
 BRIDGE = "How much money did the Harbor City council approve to repair the Old Mill Bridge?"
@@ -35,7 +35,7 @@ def served(indexed_corpus, tmp_path_factory):
     data = tmp_path_factory.mktemp("hostile-web") / "qa-data"
     shutil.copytree(indexed_corpus.data_dir, data)
     base = Settings(data_dir=data, corpus_dir=data / "no-corpus", reload_interval=60)
-    open_app = serve(base.model_copy(update={"port": free_port()}), block=False)
+    open_app = serve(base.model_copy(update={"port": free_port(), "chat_uploads": False}), block=False)
     locked = base.model_copy(update={"port": free_port(), "auth": "ana:s3cret", "login_delay": 1.5})
     locked_app = serve(locked, block=False)
     yield {"open": open_app, "locked": (locked_app, locked)}
@@ -112,22 +112,43 @@ def test_a_huge_request_is_refused_before_it_is_read(served):
     assert response.status_code == 413
 
 
-def test_uploads_are_refused_without_and_with_a_login(served):
-    for demo, live in (served["open"], served["locked"][0]):
-        url = f"http://127.0.0.1:{live.settings.port}/gradio_api/upload"
-        response = httpx.post(url, files={"files": ("note.txt", b"anonymous file", "text/plain")}, timeout=10)
-        assert response.status_code == 403 and "no file uploads" in response.text
-        assert not any(demo.upload_file_set), "nothing was stored"
+def test_uploads_are_refused_where_the_app_takes_none(served):
+    demo, live = served["open"]  # QA_CHAT_UPLOADS=false, no login: before, anyone could store files
+    url = f"http://127.0.0.1:{live.settings.port}/gradio_api"
+    response = httpx.post(f"{url}/upload", files={"files": ("note.txt", b"anonymous file", "text/plain")}, timeout=10)
+    assert response.status_code == 403 and "no file uploads" in response.text
+    assert not any(demo.upload_file_set), "nothing was stored"
+    _, locked = served["locked"]  # "Add articles" on: still no recordings, no multipart anywhere else
+    url = f"http://127.0.0.1:{locked.port}/gradio_api"
+    for path in ("process_recording", "queue/join"):
+        response = httpx.post(f"{url}/{path}", files={"files": ("a.wav", b"RIFF", "audio/wav")}, timeout=10)
+        assert response.status_code == 403, path
+
+
+def test_add_articles_takes_only_what_the_loaders_read(served):
+    from ingest.load import SUPPORTED_SUFFIXES
+
+    (demo, _), settings = served["locked"]
+    files = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "qa-upload")
+    assert set(files.file_types) == SUPPORTED_SUFFIXES
+    assert demo.max_file_size == settings.max_file_bytes
 
 
 def test_the_chat_shows_the_same_messages(served):
     handlers = ChatHandlers(served["open"][1])
-    for question, since, until, message in (
-        ("the", "", "", "Nothing to search for in that question"),
-        ("fraud", "2023-12-01", "2023-10-01", "The date range is empty: 2023-12-01 is after 2023-10-01."),
+    for question, since, until, field, message in (
+        ("the", "", "", "hint", "Nothing to search for in that question"),
+        (
+            "fraud",
+            "2023-12-01",
+            "2023-10-01",
+            "filter_note",
+            "The date range is empty: 2023-12-01 is after 2023-10-01.",
+        ),
     ):
-        *_, (chat, turns, _, _) = handlers.respond(question, [], [], [], since, until, 10.0)
-        assert markdown_text(message) in chat[-1]["content"] and turns == []
+        *_, last = handlers.respond(question, [], [], [], [], since, until, 10.0)
+        shown = dict(zip(OUTPUTS, last, strict=True))
+        assert text(message) in shown[field].value
 
 
 def login(port: int, password: str, source: str = "127.0.0.1", http: httpx.Client | None = None) -> httpx.Response:

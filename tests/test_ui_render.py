@@ -1,4 +1,5 @@
-"""The chat's HTML rendering, on hand-made answers: escaping, links, highlights, abstentions, timeline, examples."""
+"""The chat's HTML rendering, on hand-made answers: escaping, links, per-answer cards, abstention reasons, timeline,
+examples, the Markdown export."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ import pytest
 from qa.core.errors import BadQuestionError, EmptyIndexError, StoreError
 from qa.core.types import NOT_FOUND, Answer, Citation, Passage
 from qa.serve.ui.examples import example_questions
-from qa.serve.ui.render import answer_message, card_id, corpus_summary, error_message, partial_message, sources_html
+from qa.serve.ui.export import TOPIC, answer_record, conversation_markdown
+from qa.serve.ui.render import (
+    abstain_reason,
+    answer_message,
+    card_id,
+    corpus_summary,
+    error_message,
+    partial_message,
+    timeline_panel,
+)
 from qa.serve.ui.safe import markdown_text, safe_url
 from qa.serve.ui.timeline import outlet_colours, points, render_timeline, undated
 
@@ -57,6 +67,19 @@ def test_answer_message_links_markers_to_cards_and_keeps_text_literal():
     assert "The council approved a $40 million plan." in visible_text(message)
 
 
+def marked(html: str) -> list[str]:
+    """The highlighted sentences, as shown."""
+    import html as html_module
+
+    return [html_module.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", html)]
+
+
+def visible_text_keep_br(html: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(html)
+
+
 class _Tags(HTMLParser):
     """Every element and attribute a browser would build from the HTML."""
 
@@ -79,7 +102,7 @@ def test_hostile_article_renders_as_text_everywhere():
         f"Intro sentence here. {HOSTILE} Closing words.", title=HOSTILE, source=HOSTILE, url="javascript:alert(3)"
     )
     answer = cited_answer(p, "Intro sentence here.", text=f"{HOSTILE}: “Intro sentence here.” [1]")
-    for html in (answer_message(answer, 1), sources_html(answer, 1, {})):
+    for html in (answer_message(answer, 1), timeline_panel(answer, {})):
         for tag, attrs in elements(html):
             assert tag not in ("script", "img", "iframe", "object")
             assert not [name for name in attrs if name.startswith("on") or name == "src"]
@@ -96,33 +119,62 @@ def test_only_http_urls_become_links():
     assert safe_url("http://a.example") == "http://a.example"
     for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//a.example", "ftp://a", "", None):
         assert safe_url(bad) is None
-    html = sources_html(cited_answer(passage("One. Two.", url="data:text/html,<b>"), "One."), 1, {})
-    assert "<a " not in html and "Bridge repair approved" in html
+    html = answer_message(cited_answer(passage("One. Two.", url="data:text/html,<b>"), "One."), 1)
+    assert "<a " not in html.replace('<a class="qa-cite"', "") and "Bridge repair approved" in visible_text(html)
 
 
-def test_card_highlights_the_cited_sentence_and_gives_its_position():
+def test_each_answer_carries_its_own_cards_under_its_text():
     body = "First sentence. The cited one is here. Last one."
-    html = sources_html(cited_answer(passage(body, start=1200), "The cited one is here."), 2, {})
-    assert "<mark>The cited one is here.</mark>" in html
-    assert "characters 1,217–1,238" in html  # 1-based, inclusive: body offset 16 of an excerpt at 1200
-    assert f'id="{card_id(2, 1)}"' in html
-    long = "Word " * 200 + "The cited one is here. " + "More " * 200
-    html = sources_html(cited_answer(passage(long), "The cited one is here."), 2, {})
-    assert "<mark>The cited one is here.</mark>" in html and html.count("…") == 2
-    assert len(visible_text(html)) < len(long)
-    assert "Harbor City Gazette" in html and "2024-03-03" in html
-    assert 'href="https://gazette.example/bridge"' in html and 'rel="noopener noreferrer nofollow"' in html
+    html = answer_message(cited_answer(passage(body, start=1200), "The cited one is here."), 2)
+    text_part, _, cards = html.partition("\n\n")
+    assert f'href="#{card_id(2, 1)}"' in text_part and f'id="{card_id(2, 1)}"' in cards
+    assert "\n" not in cards  # one HTML block: the chat's Markdown leaves it alone
+    assert marked(cards) == ["The cited one is here."]
+    assert "characters 1,217–1,238" in visible_text(cards)  # 1-based, inclusive: body offset 16 of an excerpt at 1200
+    long = "Word " * 200 + "The cited one is here.\n\nNext paragraph. " + "More " * 200
+    cards = answer_message(cited_answer(passage(long), "The cited one is here."), 2).partition("\n\n")[2]
+    assert marked(cards) == ["The cited one is here."] and "</mark><br>Next paragraph" in visible_text_keep_br(cards)
+    assert visible_text(cards).count("…") == 2
+    assert len(visible_text(cards)) < len(long)
+    assert "Harbor City Gazette" in visible_text(cards) and re.search(r'<time class="qa-date">[^<]+</time>', cards)
+    assert "2024-03-03" in visible_text(cards)
+    assert 'href="https://gazette.example/bridge"' in cards and 'rel="noopener noreferrer nofollow"' in cards
 
 
-def test_abstention_looks_different_and_labels_nearest_excerpts():
+def test_abstention_says_why_and_labels_nearest_excerpts():
     near = [passage(f"Unrelated text {i}.", chunk_id=f"c{i}", article_id=f"a{i}") for i in range(5)]
-    answer = Answer("Who won the 1954 cup?", NOT_FOUND, (), tuple(near), True, 0.1)
-    message = answer_message(answer, 1)
+    answer = Answer("Who won the 1954 cup?", NOT_FOUND, (), tuple(near), True, 0.384)
+    message = answer_message(answer, 1, threshold=0.7)
     assert "qa-abstain" in message and "Not found in the corpus" in message
-    html = sources_html(answer, 1, {})
-    assert "Not found in the corpus" in html and "Nearest excerpts (not an answer)" in html
-    assert html.count('class="qa-card qa-card-nearest"') == 3
-    assert "<mark>" not in html
+    reason = "The closest passages match 38% of what the question asks; below the 70% needed to quote an answer."
+    assert reason in visible_text(message)
+    assert "Nearest excerpts (not an answer)" in message
+    assert message.count('class="qa-card qa-card-nearest"') == 3 and "<mark>" not in message
+    assert "69%" in abstain_reason(Answer("q", NOT_FOUND, (), tuple(near), True, 0.6999), 0.7)  # never "70%"
+    assert "0%" in abstain_reason(Answer("q", NOT_FOUND, (), tuple(near), True, -0.2), 0.7)
+    empty = Answer("q", NOT_FOUND, (), (), True, 0.0)
+    assert abstain_reason(empty, 0.7) == "No indexed article matches this question."
+    assert "within the chosen outlets and dates" in abstain_reason(empty, 0.7, filtered=True)
+    assert "qa-card" not in answer_message(empty, 1, threshold=0.7)
+
+
+def test_export_lists_answers_with_outlet_date_url_and_quote():
+    p = passage("The council approved a $40 million plan. Work starts in June.")
+    first = cited_answer(p, "The council approved a $40 million plan.")
+    missing = Answer("Who won the 1954 cup?", NOT_FOUND, (), (p,), True, 0.3)
+    records = [
+        answer_record(first.to_json()),
+        TOPIC,
+        answer_record(missing.to_json(), "The closest passages match 30%."),
+    ]
+    md = conversation_markdown(records, "5 articles")
+    assert md.startswith("# News QA conversation\n") and "5 articles" in md
+    assert "## 1. What was approved?" in md and "## 2. Who won the 1954 cup?" in md
+    assert "Harbor City Gazette: “The council approved a $40 million plan.” [1]" in md
+    source = "1. **Bridge repair approved** — Harbor City Gazette, 2024-03-03 — <https://gazette.example/bridge>"
+    assert source in md and "   > The council approved a $40 million plan." in md
+    assert md.index("New topic") < md.index("## 2.")
+    assert "**Not found in the corpus.** The closest passages match 30%." in md
 
 
 def test_a_notice_from_the_assistant_comes_first():
@@ -192,15 +244,17 @@ def test_corpus_summary_shows_size_outlets_and_dates():
 
 
 @pytest.mark.parametrize("limit", [1, 3])
-def test_examples_come_from_titles_newest_first_one_per_outlet(limit):
+def test_examples_are_whole_questions_from_titles_newest_first_one_per_outlet(limit):
     articles = [
         ("Council approves bridge repair plan after long debate", "Gazette", "2024-03-03"),
         ("Bridge repairs to start in June after vote", "Gazette", "2024-03-05"),
         ("Glacier lost a fifth of its ice in ten years", "Science Weekly", "2023-10-12"),
         ("Short", "Other", "2025-01-01"),  # too short to make a question
+        ("With hopes of victory fading, Ukraine's allies weigh what a long war will cost them", "Wire", "2025-02-01"),
     ]
     questions = example_questions(articles, limit=limit)
     assert len(questions) == limit
-    assert "Bridge repairs to start in June after vote" in questions[0]
+    assert questions[0] == "What did Gazette report about “Bridge repairs to start in June after vote”?"
     if limit == 3:
         assert "Glacier" in questions[1] and "Council approves" in questions[2]
+    assert not [q for q in questions if "Ukraine" in q]  # too long for a question: left out, never cut

@@ -115,3 +115,52 @@ def test_first_start_builds_the_index_from_the_corpus_folder(tmp_path):
         assert live.ask("How many e-bikes is Nimbus recalling?").citations
     finally:
         live.close()
+
+
+def test_a_stopped_server_removes_its_snapshot_and_a_new_one_sweeps_leftovers(corpus_and_settings):
+    """`qa serve` stopped with SIGTERM (docker stop, systemd) or Ctrl-C leaves no ``serving/<pid>-<n>`` behind;
+    copies left by a killed server, even one whose process id is now someone else's, are swept at start."""
+    import os
+    import signal
+    import sys
+
+    _, settings = corpus_and_settings
+    serving = settings.data_dir / "serving"
+    serving.mkdir(parents=True, exist_ok=True)
+    dead = serving / "999999999-1"  # a process id that cannot be alive
+    dead.mkdir()
+    reused = serving / f"{os.getpid()}-9999"  # an alive pid, but its .owner is unlocked: nobody serves it
+    reused.mkdir()
+    (reused / ".owner").write_text("")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "QA_RELOAD_INTERVAL": "0.5"}
+    command = [sys.executable, "-m", "qa.serve.cli", "serve", "--data-dir", str(settings.data_dir)]
+    _serve_then_stop(command, env, serving, signal.SIGTERM)  # Ctrl-C (SIGINT) takes the same path
+    assert not dead.exists() and not reused.exists()
+    assert not any(serving.iterdir()), list(serving.iterdir())
+
+
+def _serve_then_stop(command: list[str], env: dict, serving: Path, stop: int) -> None:
+    import subprocess
+
+    from browser_app import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert wait_for(lambda: (serving / f"{server.pid}-1" / ".owner").exists(), timeout=120)
+        assert wait_for(lambda: _listening(port) or server.poll() is not None, timeout=120)
+        assert server.poll() is None, server.stderr.read()
+        server.send_signal(stop)
+        assert server.wait(timeout=60) in (0, 130), server.stderr.read()  # 130: the CLI's "Interrupted."
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     per_article_cap: int = Field(2, ge=1, description="Max passages per article after the distinct slots.")
     sentence_weight: float = Field(1.0, ge=0.0, description="Weight of the best single sentence's term match.")
     answer_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an answer at most.")
-    abstain_threshold: float = Field(0.70, description="Abstain under this evidence score (qa.evidence).")
+    abstain_threshold: float = Field(0.70, description="Abstain under this evidence score (qa.search.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
     max_history_turns: int = Field(50, ge=0, description="Earlier turns a question may carry (more are refused).")
     max_history_chars: int = Field(
@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     concurrency: int = Field(4, ge=1, description="Questions answered at once by the chat.")
     max_queue: int = Field(64, ge=1, description="Questions waiting before new ones are refused.")
     reload_interval: float = Field(2.0, gt=0, description="Seconds between checks for a finished ingest.")
+    chat_uploads: bool = Field(
+        True, description="Let chat visitors add articles (never with QA_CHROMA_URL or a read-only data dir)."
+    )
 
     @property
     def chroma_dir(self) -> Path:

@@ -14,6 +14,7 @@ With a Chroma server (``QA_CHROMA_URL``) the server is the consistent shared sta
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import itertools
 import logging
 import os
@@ -32,6 +33,7 @@ from qa.store.lock import writer_lock
 
 log = logging.getLogger(__name__)
 _STAMP = "stamp.json"
+_OWNER = ".owner"  # flock'ed by the serving process for the snapshot's life: unlocked means left behind
 _SNAPSHOT_NUMBERS = itertools.count(1)  # per process: two servers in one process never share a folder
 
 
@@ -55,6 +57,7 @@ class Generation:
     articles: list[tuple[str, str, str]] = field(default_factory=list)  # (title, outlet, published)
     users: int = 0
     retired: bool = False
+    owner: object = None  # the open, locked ``.owner`` file of ``folder``
 
 
 class LiveAssistant:
@@ -165,24 +168,26 @@ class LiveAssistant:
 
     def _open(self, signature: tuple[int, int] | None) -> Generation:
         settings, folder = self.settings, None
+        owner = None
         if self.snapshots:
-            folder = self.root / f"{os.getpid()}-{next(_SNAPSHOT_NUMBERS)}"
+            folder = _new_folder(self.root)
             try:
+                owner = _claim(folder)
                 with writer_lock(self.settings):
                     signature = corpus_signature(self.settings)
                     _copy_index(self.settings, folder)
             except WriterBusyError as exc:
-                shutil.rmtree(folder, ignore_errors=True)
+                _drop(folder, owner)
                 raise _IngestRunning from exc
             except StoreError:
-                shutil.rmtree(folder, ignore_errors=True)
+                _drop(folder, owner)
                 raise
             except OSError as exc:  # disk full, permissions: one sentence, not a traceback
-                shutil.rmtree(folder, ignore_errors=True)
+                _drop(folder, owner)
                 raise StoreError(f"Cannot copy the index to {folder} for serving: {exc.strerror or exc}.") from exc
             settings = self.settings.model_copy(update={"data_dir": folder})
         assistant = Assistant(settings)
-        gen = Generation(assistant, signature, folder)
+        gen = Generation(assistant, signature, folder, owner=owner)
         try:
             gen.stats = assistant.stats()
             gen.articles = [
@@ -193,7 +198,7 @@ class LiveAssistant:
         except Exception:
             _close(assistant)
             if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+                _drop(folder, owner)
             raise
         return gen
 
@@ -208,13 +213,24 @@ class LiveAssistant:
     def _dispose(gen: Generation) -> None:
         _close(gen.assistant)
         if gen.folder is not None:
-            shutil.rmtree(gen.folder, ignore_errors=True)
+            _drop(gen.folder, gen.owner)
 
     def _remove_stale(self) -> None:
-        """Delete snapshots left by servers that are gone (killed without cleaning up)."""
+        """Delete snapshots left by servers that are gone (killed without cleaning up). A live server holds a
+        lock on its snapshot's ``.owner`` file; an unlocked one is left over, even when a restarted container
+        reuses the old process id. Folders without that file go by whether their process id is alive."""
         if not self.root.is_dir():
             return
         for folder in self.root.iterdir():
+            if (folder / _OWNER).exists():
+                try:
+                    handle = _claim(folder)
+                except BlockingIOError:  # a running server's snapshot
+                    continue
+                except OSError:
+                    continue
+                _drop(folder, handle)
+                continue
             pid = folder.name.split("-", 1)[0]
             if pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(folder, ignore_errors=True)
@@ -224,8 +240,37 @@ class _IngestRunning(Exception):
     """The writer lock is held: keep the current snapshot and try again later."""
 
 
+def _new_folder(root: Path) -> Path:
+    """``<root>/<pid>-<n>``, created now (a name left over by an earlier process with our pid is skipped)."""
+    root.mkdir(parents=True, exist_ok=True)
+    while True:
+        folder = root / f"{os.getpid()}-{next(_SNAPSHOT_NUMBERS)}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+
+
+def _claim(folder: Path):
+    """Open and lock ``folder/.owner`` (BlockingIOError when another open file holds it)."""
+    handle = open(folder / _OWNER, "a+")  # noqa: SIM115 - kept open for the snapshot's life, closed by _drop
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise
+    return handle
+
+
+def _drop(folder: Path, owner) -> None:
+    """Delete a snapshot folder, then release its lock."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if owner is not None:
+        owner.close()
+
+
 def _copy_index(settings: Settings, folder: Path) -> None:
-    folder.mkdir(parents=True)
     if settings.chroma_dir.is_dir():
         shutil.copytree(settings.chroma_dir, folder / "chroma")
     if settings.bm25_dir.is_dir():

@@ -1,4 +1,7 @@
-"""The Gradio page of the chat: its layout and how events reach the callbacks (`qa.serve.ui.callbacks`)."""
+"""The Gradio page of the chat: its layout and how events reach the callbacks (`qa.serve.ui.callbacks`).
+
+Order on a phone (one column): the conversation, each answer with its source cards under it; the question box;
+New topic / Clear / Export; example questions; filters; then the timeline and "Add articles"."""
 
 from __future__ import annotations
 
@@ -10,17 +13,19 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home: n
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
+from ingest.load import SUPPORTED_SUFFIXES  # noqa: E402
 from qa.core.errors import QAError  # noqa: E402
 from qa.core.settings import Settings  # noqa: E402
 from qa.serve.snapshots import LiveAssistant  # noqa: E402
-from qa.serve.ui.callbacks import EMPTY_SOURCES, ChatHandlers  # noqa: E402
+from qa.serve.ui.callbacks import EMPTY_SOURCES, OUTPUTS, ChatHandlers  # noqa: E402
 from qa.serve.ui.examples import example_questions  # noqa: E402
 from qa.serve.ui.guard import Guard, LoginThrottle, body_limit  # noqa: E402
-from qa.serve.ui.render import corpus_summary  # noqa: E402
+from qa.serve.ui.render import corpus_summary, field_note  # noqa: E402
 from qa.serve.ui.safe import text  # noqa: E402
-from qa.serve.ui.style import CSS  # noqa: E402
+from qa.serve.ui.style import CSS, SHOW_ANSWER, THEME_ON_LOAD, TOGGLE_THEME  # noqa: E402
+from qa.serve.ui.uploads import upload_help, uploads_blocked  # noqa: E402
 
-UPLOAD_LIMIT = "1kb"  # Gradio's own per-file limit, a second line behind `Guard` refusing every upload
+CACHE_SECONDS = 3600  # Gradio's copies of uploads and exports are deleted after an hour
 
 
 def theme() -> gr.themes.Theme:
@@ -34,15 +39,21 @@ def theme() -> gr.themes.Theme:
 
 @dataclass(frozen=True)
 class Controls:
-    """The components events read and write."""
+    """The components events read and write (named as the fields of `callbacks.Reply`, plus the inputs)."""
 
     box: gr.Textbox
     send: gr.Button
+    topic: gr.Button
     reset: gr.Button
-    chatbot: gr.Chatbot
+    export: gr.DownloadButton
+    chat: gr.Chatbot
+    hint: gr.HTML
+    examples: tuple[gr.Button, ...]
+    filters: gr.Accordion
     outlets: gr.Dropdown
     since: gr.Textbox
     until: gr.Textbox
+    filter_note: gr.HTML
     k: gr.Slider
 
 
@@ -50,22 +61,27 @@ def conversation() -> gr.Chatbot:
     return gr.Chatbot(
         elem_id="qa-chat",
         label="Conversation",
-        height=520,
+        show_label=False,
+        height="68vh",
+        min_height=360,
         sanitize_html=True,
         allow_tags=False,
         render_markdown=True,
         latex_delimiters=[],
         feedback_options=None,
         group_consecutive_messages=False,
-        buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
-        placeholder="Answers quote the articles verbatim, with numbered sources.",
+        # per-message copy only: no "share" (it posts to Hugging Face), and no toolbar over the top of the messages
+        # (its icons covered scrolled text; Clear and Export sit under the question box instead)
+        buttons=["copy"],
+        placeholder="Answers quote the articles verbatim; each answer lists its sources under it.",
+        autoscroll=False,  # style.SHOW_ANSWER scrolls to the start of a new answer instead of the end of its cards
     )
 
 
 def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> Controls:
     """Conversation, question box and buttons, example questions, filters."""
-    chatbot = conversation()
-    with gr.Row():
+    chat = conversation()
+    with gr.Row(equal_height=True):
         box = gr.Textbox(
             show_label=False,
             placeholder="Ask about the news, e.g. who said what, and when…",
@@ -74,11 +90,18 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
             elem_id="qa-question",
             autofocus=True,
         )
-        send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
-        reset = gr.Button("Clear", scale=1, min_width=80, elem_id="qa-clear")
+        send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
+    hint = gr.HTML("", elem_id="qa-hint", visible=False)
+    with gr.Row():
+        topic = gr.Button("New topic", size="sm", min_width=90, elem_id="qa-new-topic")
+        reset = gr.Button("Clear", size="sm", min_width=60, elem_id="qa-clear")
+        export = gr.DownloadButton("Export", size="sm", min_width=80, interactive=False, elem_id="qa-export", icon=None)
+    buttons = []
     if examples:
-        gr.Examples(examples=[[q] for q in examples], inputs=[box], label="Try asking")
-    with gr.Accordion("Filters", open=False, elem_id="qa-filters"):
+        with gr.Group(elem_id="qa-examples"):
+            gr.HTML('<p class="qa-for">Try asking</p>')
+            buttons = [gr.Button(q, size="sm", elem_classes="qa-example") for q in examples]
+    with gr.Accordion("Filters", open=False, elem_id="qa-filters") as filters:
         chosen = gr.Dropdown(
             choices=outlets,
             multiselect=True,
@@ -89,36 +112,70 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
         with gr.Row():
             since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-since")
             until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-until")
+        filter_note = gr.HTML("", elem_id="qa-filter-note", visible=False)
         k = gr.Slider(1, 30, value=settings.top_k, step=1, label="Passages retrieved")
-    return Controls(box, send, reset, chatbot, chosen, since, until, k)
+    return Controls(
+        box, send, topic, reset, export, chat, hint, tuple(buttons), filters, chosen, since, until, filter_note, k
+    )
+
+
+def side_column(settings: Settings) -> tuple[gr.HTML, gr.File, gr.HTML]:
+    """The latest answer's timeline, and "Add articles" (disabled, with the reason, on a read-only index)."""
+    timeline = gr.HTML(EMPTY_SOURCES, elem_id="qa-sources")
+    blocked = uploads_blocked(settings)
+    files = gr.File(
+        label="Add articles",
+        file_count="multiple",
+        file_types=sorted(SUPPORTED_SUFFIXES),  # checked again by Gradio on the server, not only in the browser
+        type="filepath",
+        interactive=not blocked,
+        elem_id="qa-upload",
+        height=120,
+    )
+    note = gr.HTML(field_note(blocked) if blocked else text(upload_help(settings)), elem_id="qa-upload-note")
+    return timeline, files, note
 
 
 def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
-    """The chat page: conversation, sources with timeline, filters, examples, corpus size; plus ``/ask``."""
+    """The chat page: conversation with per-answer sources, timeline, filters, examples, uploads; plus ``/ask``."""
     handlers = ChatHandlers(live)
     stats = live.stats()
-    with gr.Blocks(title="News QA", fill_width=True) as demo:
+    with gr.Blocks(title="News QA", fill_width=True, delete_cache=(CACHE_SECONDS, CACHE_SECONDS)) as demo:
         with gr.Row(elem_classes="qa-header"):
             gr.HTML(f'<h1 class="qa-h1">{text("Ask the news")}</h1>')
             corpus = gr.HTML(corpus_summary(stats), elem_id="qa-corpus")
+            dark = gr.Button("Dark / light", size="sm", elem_id="qa-theme", scale=0, min_width=110)
         with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
+            with gr.Column(scale=3, min_width=340):
                 c = chat_column(settings, example_questions(live.articles()), list(stats.get("outlets") or {}))
-            with gr.Column(scale=2, min_width=320):
-                sources = gr.HTML(EMPTY_SOURCES, elem_id="qa-sources", label="Sources")
-        turns = gr.State([])
-
-        inputs = [c.box, c.chatbot, turns, c.outlets, c.since, c.until, c.k]
-        outputs = [c.chatbot, turns, sources, c.box]
-        c.box.submit(handlers.respond, inputs, outputs, api_visibility="private")
-        c.send.click(handlers.respond, inputs, outputs, api_visibility="private")
-        c.reset.click(handlers.clear, None, outputs, api_visibility="private", queue=False)
-        # the conversation's own bin icon forgets the turns too
-        c.chatbot.clear(handlers.clear, None, outputs, api_visibility="private", queue=False)
-        demo.load(handlers.summary, None, corpus, api_visibility="private", queue=False)
+            with gr.Column(scale=2, min_width=300):
+                timeline, files, upload_note = side_column(settings)
+        turns, record = gr.State([]), gr.State([])
+        wire(handlers, c, {"turns": turns, "record": record, "timeline": timeline})
+        added = [upload_note, corpus, files, c.outlets]
+        files.upload(handlers.add_articles, files, added, api_visibility="private", concurrency_limit=1)
+        dark.click(None, None, None, js=TOGGLE_THEME, api_visibility="private", queue=False)
+        demo.load(handlers.summary, None, corpus, js=THEME_ON_LOAD, api_visibility="private", queue=False)
         gr.api(handlers.ask, api_name="ask")
     demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)
+    demo.handlers = handlers  # closed with the app (its export folder)
     return demo
+
+
+def wire(handlers: ChatHandlers, c: Controls, state: dict) -> None:
+    """Connect the chat's events; every chat callback writes the `callbacks.Reply` outputs, in their order."""
+    named = {**state, "chat": c.chat, "box": c.box, "hint": c.hint, "filter_note": c.filter_note}
+    named.update(filters=c.filters, export=c.export)
+    outputs = [named[name] for name in OUTPUTS]
+    rest = [c.chat, state["turns"], state["record"], c.outlets, c.since, c.until, c.k]
+    for trigger, question in [(c.box.submit, c.box), (c.send.click, c.box)] + [(b.click, b) for b in c.examples]:
+        trigger(None, None, None, js=SHOW_ANSWER, api_visibility="private", queue=False)  # the pending answer
+        trigger(handlers.respond, [question, *rest], outputs, api_visibility="private").then(
+            None, None, None, js=SHOW_ANSWER, api_visibility="private", queue=False
+        )
+    c.topic.click(handlers.new_topic, [c.chat, state["record"]], outputs, api_visibility="private", queue=False)
+    c.reset.click(handlers.clear, None, outputs, api_visibility="private", queue=False)
+    c.chat.clear(handlers.clear, None, outputs, api_visibility="private", queue=False)  # its own bin, if shown
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:
@@ -133,12 +190,13 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
 
 def launch(live: LiveAssistant, settings: Settings, *, block: bool = True, quiet: bool = False) -> gr.Blocks:
     """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise), behind `Guard`:
-    logins throttled per client, no uploads; Gradio may not serve files from the data folder."""
+    logins throttled per client, uploads only to "Add articles" (when on); Gradio may not serve files from
+    the data folder."""
     demo = build_app(live, settings)
     throttle = LoginThrottle(settings.login_delay, settings.login_max_delay)
+    guard = Middleware(Guard, throttle=throttle, max_body=body_limit(settings), uploads=not uploads_blocked(settings))
     demo.launch(
-        app_kwargs={"middleware": [Middleware(Guard, throttle=throttle, max_body=body_limit(settings))]},
-        max_file_size=UPLOAD_LIMIT,
+        app_kwargs={"middleware": [guard]},
         blocked_paths=[str(settings.data_dir.resolve())],
         server_name=settings.host,
         server_port=settings.port,
@@ -150,5 +208,6 @@ def launch(live: LiveAssistant, settings: Settings, *, block: bool = True, quiet
         footer_links=["api"],
         theme=theme(),
         css=CSS,
+        max_file_size=settings.max_file_bytes,  # the same per-file limit as `qa ingest` (QA_MAX_FILE_BYTES)
     )
     return demo

@@ -1,82 +1,226 @@
-"""What the chat does when a person asks, clears or calls ``/ask``: callbacks over a `LiveAssistant`,
-kept apart from the page layout (`qa.serve.ui.blocks`) and from HTML rendering (`qa.serve.ui.render`)."""
+"""What the chat does when a person asks, starts a new topic, clears, adds articles or calls ``/ask``: callbacks
+over a `LiveAssistant`, kept apart from the page layout (`qa.serve.ui.blocks`) and from HTML (`qa.serve.ui.render`)."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import gradio as gr
 
-from qa.core.errors import QAError
-from qa.core.types import Filters
+from qa.core.errors import BadQuestionError, QAError
+from qa.core.types import Answer, Filters
 from qa.core.validate import check_dates, check_outlets, check_request, recent_history
 from qa.serve.snapshots import LiveAssistant
-from qa.serve.ui.render import answer_message, corpus_summary, error_message, partial_message, sources_html
+from qa.serve.ui.export import TOPIC, Exports, answer_record, conversation_markdown
+from qa.serve.ui.render import (
+    abstain_reason,
+    answer_lines,
+    answer_message,
+    corpus_summary,
+    error_message,
+    field_note,
+    partial_message,
+    timeline_panel,
+)
 from qa.serve.ui.safe import markdown_text
 from qa.serve.ui.timeline import outlet_colours
+from qa.serve.ui.uploads import add_files, result_html, uploads_blocked
 
 log = logging.getLogger(__name__)
 STREAM_STEPS = 8  # the answer appears in this many pieces: visibly streamed, few messages over the socket
 STREAM_PAUSE = 0.03  # seconds between pieces
 DONE = '<span class="qa-done"></span>'  # marks a finished message (for tests and assistive tech)
-EMPTY_SOURCES = '<div class="qa-sources qa-muted">Ask a question: the cited sources and a timeline appear here.</div>'
+EMPTY_SOURCES = (
+    '<div class="qa-sources qa-muted">Ask a question: each answer shows its sources under it, '
+    "and the articles it drew on appear here on a timeline.</div>"
+)
 PENDING = '<span class="qa-pending">Searching the articles…</span>'
+EMPTY_HINT = "Type a question first, for example one of those under “Try asking”."
+TOPIC_MESSAGE = (
+    '<span class="qa-topic">New topic: the next question is read on its own, '
+    "without the conversation above.</span>" + DONE
+)
+
+
+def _skip() -> dict:
+    return gr.skip()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One update of the page by a chat callback; a field left alone does not change. The layout wires the
+    outputs in this field order (`OUTPUTS`)."""
+
+    chat: object = field(default_factory=_skip)
+    turns: object = field(default_factory=_skip)  # the history sent with the next question (reset by a new topic)
+    record: object = field(default_factory=_skip)  # every answer as JSON, for the export
+    box: object = field(default_factory=_skip)
+    timeline: object = field(default_factory=_skip)
+    hint: object = field(default_factory=_skip)  # beside the question box
+    filter_note: object = field(default_factory=_skip)  # beside the date fields
+    filters: object = field(default_factory=_skip)  # the Filters accordion (opened to show a problem)
+    export: object = field(default_factory=_skip)
+
+    def values(self) -> tuple:
+        """The outputs in order; a note given as text is shown when it has some, and takes no room when empty."""
+        values = [getattr(self, name) for name in OUTPUTS]
+        return tuple(
+            gr.HTML(value=v, visible=bool(v)) if name in NOTES and isinstance(v, str) else v
+            for name, v in zip(OUTPUTS, values, strict=True)
+        )
+
+
+OUTPUTS = tuple(Reply.__dataclass_fields__)
+NOTES = ("hint", "filter_note")
 
 
 def parse_filters(outlets: object, since: object, until: object, resolve_outlets: Callable | None = None) -> Filters:
     """The chat controls as `Filters`, checked as `qa ask` checks ``--outlet/--since/--until`` ("October 2023"
-    too); a malformed date or an empty range is the user's to fix, so it is a `BadQuestionError`."""
+    too). A malformed date (named by its field), an empty range or an unknown outlet is the user's to fix,
+    so it is a `BadQuestionError`."""
+    for name, pair in (("From", (since, None)), ("To", (None, until))):
+        try:
+            check_dates(*pair)
+        except BadQuestionError as exc:
+            raise BadQuestionError(f"{name}: {exc}") from None
     first, last = check_dates(since, until)
     names = check_outlets(outlets)
     chosen = tuple(resolve_outlets(list(names))) if resolve_outlets and names else names
     return Filters(outlets=chosen, since=first, until=last)
 
 
+def _role(message: object) -> str:
+    return message.get("role", "") if isinstance(message, dict) else getattr(message, "role", "")
+
+
 class ChatHandlers:
-    """The chat's callbacks; each reads the live assistant, none holds state between calls."""
+    """The chat's callbacks; each reads the live assistant, none holds conversation state between calls."""
 
     def __init__(self, live: LiveAssistant) -> None:
         self.live = live
+        self.exports = Exports()
 
     def summary(self) -> str:
         return corpus_summary(self.live.stats())
 
     def respond(
-        self, question: str, chat: list[dict], turns: list[dict], chosen: list[str], since: str, until: str, k: float
+        self,
+        question: str,
+        chat: list,
+        turns: list[dict],
+        record: list[dict],
+        chosen: list[str],
+        since: str,
+        until: str,
+        k: float,
     ) -> Iterator[tuple]:
-        """Stream one answer into the conversation: (chat, turns, sources, box) after each step."""
+        """Stream one answer into the conversation; a problem is shown beside the control that caused it."""
         question = (question or "").strip()
         if not question:
-            yield chat, turns, gr.skip(), ""
+            yield Reply(hint=field_note(EMPTY_HINT, error=False)).values()
             return
-        turn = len(turns) // 2 + 1
-        chat = [*chat, {"role": "user", "content": markdown_text(question)}]
-        yield [*chat, {"role": "assistant", "content": PENDING}], turns, gr.skip(), ""
         try:
             filters = parse_filters(chosen, since, until, self.live.resolve_outlets)
+        except BadQuestionError as exc:
+            yield Reply(filter_note=field_note(str(exc)), filters=gr.Accordion(open=True), hint="").values()
+            return
+        turn = sum(1 for m in chat if _role(m) == "assistant") + 1  # unique per page: ids of this answer's cards
+        asked = [*chat, {"role": "user", "content": markdown_text(question)}]
+        yield Reply(chat=[*asked, {"role": "assistant", "content": PENDING}], box="", hint="", filter_note="").values()
+        try:
             history = recent_history(turns, settings=self.live.settings)  # the latest turns within the limits
             answer = self.live.ask(question, history=history, filters=filters, k=k or None)
+        except BadQuestionError as exc:  # the question itself (too long, ...): back in its box, the reason beside it
+            yield Reply(chat=chat, box=question, hint=field_note(str(exc))).values()
+            return
         except Exception as exc:  # noqa: BLE001 - the user sees a message, the log keeps any traceback
             if not isinstance(exc, QAError):
                 log.exception("Answering %r failed", question)
-            yield [*chat, {"role": "assistant", "content": error_message(exc) + DONE}], turns, gr.skip(), ""
+            yield Reply(chat=[*asked, {"role": "assistant", "content": error_message(exc) + DONE}]).values()
             return
-        message = answer_message(answer, turn)
+        filtered = bool(filters.outlets or filters.since or filters.until)
+        message = answer_message(answer, turn, threshold=self.live.settings.abstain_threshold, filtered=filtered)
+        lines = answer_lines(answer, turn) if not answer.abstained else ""
+        for partial in self._pieces(lines):  # stream the answer's text in; its cards come with its end
+            yield Reply(chat=[*asked, {"role": "assistant", "content": partial + "▍"}]).values()
         turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-        colours = outlet_colours(list((self.live.stats().get("outlets") or {}).keys()))
-        sources = sources_html(answer, turn, colours)
+        record = [*record, answer_record(answer.to_json(), self._reason(answer, filtered))]
+        yield Reply(
+            chat=[*asked, {"role": "assistant", "content": message + DONE}],
+            turns=turns,
+            record=record,
+            timeline=timeline_panel(answer, self._colours()),
+            export=self.export(record),
+        ).values()
+
+    @staticmethod
+    def _pieces(message: str) -> Iterator[str]:
         step = max(1, len(message) // STREAM_STEPS)
-        for shown in range(step, len(message), step):  # stream the answer in; the sources come with its end
-            partial = partial_message(message, shown)
-            yield [*chat, {"role": "assistant", "content": partial + "▍"}], turns, gr.skip(), ""
+        for shown in range(step, len(message), step):
+            yield partial_message(message, shown)
             time.sleep(STREAM_PAUSE)
-        yield [*chat, {"role": "assistant", "content": message + DONE}], turns, sources, ""
+
+    def _reason(self, answer: Answer, filtered: bool) -> str:
+        return abstain_reason(answer, self.live.settings.abstain_threshold, filtered) if answer.abstained else ""
+
+    def _colours(self) -> dict[str, str]:
+        return outlet_colours(list((self.live.stats().get("outlets") or {}).keys()))
+
+    def export(self, record: list[dict]) -> gr.DownloadButton:
+        """The export button, pointing at a fresh Markdown file of the conversation so far."""
+        if not any(r.get("type") == "answer" for r in record):
+            return gr.DownloadButton(value=None, interactive=False)
+        path = self.exports.write(conversation_markdown(record, _plain(self.summary())))
+        return gr.DownloadButton(value=str(path), interactive=True)
+
+    def new_topic(self, chat: list, record: list[dict]) -> tuple:
+        """Start a fresh context: the page keeps the conversation, the next question is sent without history."""
+        if not chat or "qa-topic" in str(chat[-1]):
+            return Reply(turns=[], hint="").values()
+        record = [*record, TOPIC]
+        return Reply(
+            chat=[*chat, {"role": "assistant", "content": TOPIC_MESSAGE}], turns=[], record=record, hint=""
+        ).values()
 
     @staticmethod
     def clear() -> tuple:
-        return [], [], EMPTY_SOURCES, ""
+        return Reply(
+            chat=[],
+            turns=[],
+            record=[],
+            box="",
+            timeline=EMPTY_SOURCES,
+            hint="",
+            filter_note="",
+            export=gr.DownloadButton(value=None, interactive=False),
+        ).values()
+
+    def add_articles(self, files: list[str] | None, progress=gr.Progress()) -> tuple:  # noqa: B008 - Gradio's API
+        """Index dropped or picked files, then answer from them at once.
+        Returns (summary, corpus line, file control, outlet choices)."""
+        blocked = uploads_blocked(self.live.settings)
+        if blocked or not files:
+            return field_note(blocked) if blocked else gr.skip(), gr.skip(), None, gr.skip()
+        planned = {"total": None, "done": 0}
+
+        def on_plan(total: int) -> None:
+            planned["total"] = total
+            progress((0, total), desc="Embedding articles", unit="articles")
+
+        def advance(n: int) -> None:
+            planned["done"] += n
+            progress((planned["done"], planned["total"]), desc="Embedding articles", unit="articles")
+
+        progress(0, desc="Reading files")
+        result = add_files(files, self.live.settings, progress=advance, on_plan=on_plan)
+        if result.summary is not None and result.summary.changed:
+            self.live.reload(force=True)  # searchable in this session now, not at the watcher's next look
+        outlets = gr.Dropdown(choices=list(self.live.stats().get("outlets") or {}))  # new outlets can be chosen
+        return result_html(result), self.summary(), None, outlets
 
     def ask(
         self,
@@ -97,3 +241,10 @@ class ChatHandlers:
             return answer.to_json()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
+
+    def close(self) -> None:
+        self.exports.close()
+
+
+def _plain(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())

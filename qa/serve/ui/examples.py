@@ -1,4 +1,7 @@
-"""Example questions drawn from the indexed corpus itself, so a first visitor knows what can be asked."""
+"""Example questions drawn from the indexed corpus itself, so a first visitor knows what can be asked.
+
+Each is a whole question a person would type: "What did <outlet> report about “<title>”?", with the title
+complete (short titles only, never cut mid-word) and the outlet as indexed."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import re
 
 _SPACE = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.:;,!?|–—-]+$")
+MIN_WORDS, MAX_WORDS = 4, 12  # shorter titles say too little to ask about; longer ones make an unwieldy button
 
 
 def example_questions(articles: list[tuple[str, str, str]], limit: int = 4) -> list[str]:
@@ -13,17 +17,23 @@ def example_questions(articles: list[tuple[str, str, str]], limit: int = 4) -> l
     usable = []
     for title, outlet, published in articles:
         cleaned = _TRAILING.sub("", _SPACE.sub(" ", title or "")).strip()
-        words = cleaned.split()
-        if 4 <= len(words) <= 18:
-            usable.append((published or "", outlet or "", cleaned))
+        if MIN_WORDS <= len(cleaned.split()) <= MAX_WORDS and "“" not in cleaned and "”" not in cleaned:
+            usable.append((published or "", " ".join((outlet or "").split()), cleaned))
     usable.sort(key=lambda item: (item[0], item[2]), reverse=True)
-    chosen, outlets = [], set()
+    chosen: list[tuple[str, str]] = []
+    outlets: set[str] = set()
     for pass_ in (0, 1):  # first one per outlet, then fill up with the rest
         for _published, outlet, title in usable:
             if len(chosen) == limit:
                 break
-            if title in chosen or (pass_ == 0 and outlet in outlets):
+            if title in {t for _, t in chosen} or (pass_ == 0 and outlet in outlets):
                 continue
-            chosen.append(title)
+            chosen.append((outlet, title))
             outlets.add(outlet)
-    return [f"What was reported about “{title}”?" for title in chosen]
+    return [question(outlet, title) for outlet, title in chosen]
+
+
+def question(outlet: str, title: str) -> str:
+    if outlet:
+        return f"What did {outlet} report about “{title}”?"
+    return f"What was reported about “{title}”?"

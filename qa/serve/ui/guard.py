@@ -5,8 +5,10 @@
   While it waits, every login it tries, right or wrong, gets ``429 Too Many Requests`` with
   ``Retry-After``, so a wait cannot be beaten by guessing faster or in parallel. A right password
   clears the client's record.
-* No uploads: the app has no file inputs, so Gradio's upload endpoints and any multipart request
-  (other than the login form) get ``403``; a request body declared larger than `body_limit` gets ``413``.
+* Uploads only where the app takes them: Gradio's upload endpoint is open only when "Add articles" is
+  on (`qa.serve.ui.uploads.uploads_blocked`; Gradio then limits each file to ``QA_MAX_FILE_BYTES`` and
+  the component to the loaders' file types); recordings and any other multipart request (but the
+  login form) get ``403``; any other request body declared larger than `body_limit` gets ``413``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from qa.core.validate import max_request_chars
 
 FREE_ATTEMPTS = 3  # typos are human: the first three wrong passwords cost nothing
 MAX_CLIENTS = 10_000  # clients remembered at once (oldest forgotten first): bounded memory under a flood
-UPLOAD_PATHS = ("/upload", "/process_recording")  # Gradio endpoints that store files the app never asks for
+UPLOAD_PATH = "/upload"  # Gradio's endpoint storing files for a file component ("Add articles")
+RECORDING_PATH = "/process_recording"  # stores audio; the app has no microphone input
 # The chat re-sends its whole visible conversation (answers as escaped HTML) with every question, so a
 # long session needs far more than one question with its history; 4 MB is hundreds of turns.
 MIN_BODY_BYTES = 4_000_000
@@ -76,10 +79,11 @@ def body_limit(settings: Settings) -> int:
 class Guard:
     """ASGI middleware applying `LoginThrottle` to ``POST /login`` and refusing uploads and huge bodies."""
 
-    def __init__(self, app, throttle: LoginThrottle, max_body: int) -> None:
+    def __init__(self, app, throttle: LoginThrottle, max_body: int, uploads: bool = False) -> None:
         self.app = app
         self.throttle = throttle
         self.max_body = max_body
+        self.uploads = uploads  # "Add articles" is on: its upload endpoint stays open
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -88,8 +92,14 @@ class Guard:
         path = scope.get("path", "").rstrip("/")
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
         is_login = scope.get("method") == "POST" and path.endswith("/login")
-        if path.endswith(UPLOAD_PATHS) or (headers.get("content-type", "").startswith("multipart/") and not is_login):
-            await _respond(send, 403, "This app takes no file uploads.")
+        is_upload = path.endswith(UPLOAD_PATH)
+        multipart = headers.get("content-type", "").startswith("multipart/")
+        refused = path.endswith(RECORDING_PATH) or (is_upload and not self.uploads)
+        if refused or (multipart and not (is_login or is_upload)):
+            await _respond(send, 403, "This app takes no file uploads here.")
+            return
+        if is_upload:  # each file is limited by Gradio (max_file_size = QA_MAX_FILE_BYTES)
+            await self.app(scope, receive, send)
             return
         length = headers.get("content-length", "0")
         if not length.isdigit() or int(length) > self.max_body:

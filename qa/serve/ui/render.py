@@ -1,7 +1,9 @@
-"""An `Answer` as chat HTML and source cards; the corpus summary; errors as chat messages. Pure functions."""
+"""An `Answer` as one chat message that carries its own source cards; the timeline panel; the corpus summary;
+errors and hints. Pure functions over the records of `qa.core.types`."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from qa.core.errors import BadQuestionError, EmptyIndexError, IndexMismatchError, QAError, StoreError
@@ -11,8 +13,10 @@ from qa.serve.ui.timeline import points, render_timeline, undated
 
 NOT_FOUND_TITLE = "Not found in the corpus"
 _MARKER = re.compile(r"\[(\d+)\]")
+_BREAKS = re.compile(r"[ \t]*(?:\r?\n[ \t]*)+")  # a paragraph break shows as one line break
 _NEAREST = 3
-CONTEXT = 240  # characters of the excerpt shown on each side of the cited sentence
+CONTEXT = 160  # characters of the excerpt shown on each side of the cited sentence (cards sit inside the chat)
+_NEAREST_CHARS = 420  # a nearest excerpt (abstention) is cut to this many characters, at a word
 
 
 def card_id(turn: int, n: int) -> str:
@@ -20,14 +24,19 @@ def card_id(turn: int, n: int) -> str:
     return f"qa-t{turn}-src-{n}"
 
 
-def answer_message(answer: Answer, turn: int) -> str:
-    """The chat message: each line of the answer as literal text, its ``[n]`` markers linked to the source cards;
-    a caveat from the assistant (``notice``) first."""
+def answer_message(answer: Answer, turn: int, *, threshold: float | None = None, filtered: bool = False) -> str:
+    """The chat message: a caveat from the assistant (``notice``) first, the answer's lines with their ``[n]``
+    linked to this answer's own cards, then those cards, inside the message, so an answer keeps its sources
+    whatever is asked after. An abstention says why, then shows the nearest excerpts."""
     notice = getattr(answer, "notice", "")
     caveat = f'<span class="qa-notice">{markdown_text(notice)}</span>\n' if notice else ""
     if answer.abstained:
-        detail = markdown_text(_abstain_detail(answer))
-        return f'{caveat}<span class="qa-abstain">{text(NOT_FOUND_TITLE)}.</span> {detail}'
+        return caveat + abstain_message(answer, turn, threshold=threshold, filtered=filtered)
+    return caveat + answer_lines(answer, turn) + "\n\n" + source_cards(answer, turn)
+
+
+def answer_lines(answer: Answer, turn: int) -> str:
+    """Each line of the answer as literal text, its ``[n]`` markers linked to the cards of answer ``turn``."""
     numbers = {c.n for c in answer.citations}
     lines = []
     for line in answer.text.splitlines():
@@ -41,7 +50,42 @@ def answer_message(answer: Answer, turn: int) -> str:
             last = match.end()
         parts.append(markdown_text(line[last:]))
         lines.append("".join(parts).strip())
-    return caveat + "\n".join(line for line in lines if line)
+    return "\n".join(line for line in lines if line)
+
+
+def source_cards(answer: Answer, turn: int) -> str:
+    """The cards of the cited sentences as one HTML block (one line: Markdown leaves it alone)."""
+    cards = "".join(citation_card(c, turn) for c in answer.citations)
+    return f'<div class="qa-msg-sources" role="list" aria-label="Sources of this answer">{cards}</div>'
+
+
+def abstain_reason(answer: Answer, threshold: float | None = None, filtered: bool = False) -> str:
+    """Why nothing was quoted, in plain words, from the answer's evidence score and the abstention threshold."""
+    if not answer.passages:
+        where = " within the chosen outlets and dates" if filtered else ""
+        return f"No indexed article matches this question{where}."
+    if threshold is not None and answer.evidence_score < threshold:
+        # floor, so a score just under the threshold never reads as reaching it ("70% ... below the 70% needed")
+        got = max(0, math.floor(answer.evidence_score * 100))
+        need = round(threshold * 100)
+        return (
+            f"The closest passages match {got}% of what the question asks; below the {need}% needed to quote an answer."
+        )
+    return "No sentence in the closest passages answers it."
+
+
+def abstain_message(answer: Answer, turn: int, *, threshold: float | None = None, filtered: bool = False) -> str:
+    reason = markdown_text(abstain_reason(answer, threshold, filtered))
+    head = f'<span class="qa-abstain">{text(NOT_FOUND_TITLE)}.</span> <span class="qa-reason">{reason}</span>'
+    nearest = list(answer.passages[:_NEAREST])
+    if not nearest:
+        return head
+    cards = "".join(passage_card(p, turn, i) for i, p in enumerate(nearest, start=1))
+    return (
+        f"{head}\n\n"
+        f'<div class="qa-msg-sources qa-abstained"><p class="qa-nearest-label">Nearest excerpts (not an answer)</p>'
+        f"{cards}</div>"
+    )
 
 
 def partial_message(message: str, shown: int) -> str:
@@ -60,28 +104,14 @@ def partial_message(message: str, shown: int) -> str:
     return message[:cut]
 
 
-def sources_html(answer: Answer, turn: int, colours: dict[str, str]) -> str:
-    """Source cards for the cited sentences (or the nearest excerpts when abstaining), then the timeline."""
+def timeline_panel(answer: Answer, colours: dict[str, str]) -> str:
+    """The side panel: the latest answer's retrieved articles on a timeline, coloured by outlet."""
     cited = {}
     for c in answer.citations:
         cited.setdefault(c.passage.article_id, c.n)
     timeline = render_timeline(points(list(answer.passages), cited), colours, undated(list(answer.passages)))
-    question = f'<p class="qa-for">Sources for <q>{text(answer.question)}</q></p>'
-    if answer.abstained:
-        nearest = list(answer.passages[:_NEAREST])
-        head = (
-            f'<div class="qa-notfound"><strong>{text(NOT_FOUND_TITLE)}</strong>'
-            f"<span>No indexed article answers this question with enough support.</span></div>"
-        )
-        if not nearest:
-            return f'<section class="qa-sources">{question}{head}</section>'
-        cards = "".join(passage_card(p, turn, i) for i, p in enumerate(nearest, start=1))
-        return (
-            f'<section class="qa-sources qa-abstained">{question}{head}'
-            f'<h4 class="qa-nearest-label">Nearest excerpts (not an answer)</h4>{cards}{timeline}</section>'
-        )
-    cards = "".join(citation_card(c, turn) for c in answer.citations)
-    return f'<section class="qa-sources">{question}{cards}{timeline}</section>'
+    question = f'<p class="qa-for">Articles retrieved for <q>{text(answer.question)}</q></p>'
+    return f'<section class="qa-sources">{question}{timeline}</section>'
 
 
 def citation_card(citation: Citation, turn: int) -> str:
@@ -90,7 +120,7 @@ def citation_card(citation: Citation, turn: int) -> str:
     lo = max(0, min(len(p.text), citation.start - p.start))
     hi = max(lo, min(len(p.text), citation.end - p.start))
     before, after = _context_before(p.text[:lo]), _context_after(p.text[hi:])
-    excerpt = f"{text(before)}<mark>{text(p.text[lo:hi])}</mark>{text(after)}"
+    excerpt = f"{_inline(before)}<mark>{_inline(p.text[lo:hi])}</mark>{_inline(after)}"
     position = f"sentence at characters {citation.start + 1:,}–{citation.end:,}"
     return _card(p, card_id(turn, citation.n), f"[{citation.n}]", excerpt, position, "qa-card")
 
@@ -98,23 +128,29 @@ def citation_card(citation: Citation, turn: int) -> str:
 def passage_card(passage: Passage, turn: int, i: int) -> str:
     """A retrieved excerpt that is not a citation (shown when abstaining), labelled as such."""
     position = f"excerpt at characters {passage.start + 1:,}–{passage.end:,}"
-    return _card(passage, f"qa-t{turn}-near-{i}", "nearest", text(passage.text), position, "qa-card qa-card-nearest")
+    excerpt = _inline(_context_after(passage.text, _NEAREST_CHARS))
+    return _card(passage, f"qa-t{turn}-near-{i}", "nearest", excerpt, position, "qa-card qa-card-nearest")
 
 
 def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: str, classes: str) -> str:
-    title = link(p.url, text(p.title or "(untitled article)"))
+    title = link(p.url, markdown_text(p.title or "(untitled article)"))
     meta = " · ".join(
         [
-            f'<span class="qa-outlet">{text(p.source or "unknown outlet")}</span>',
-            f"<time>{text(p.published[:10] or 'date unknown')}</time>",
-            f'<span class="qa-pos">{text(position)}</span>',
+            f'<span class="qa-outlet">{markdown_text(p.source or "unknown outlet")}</span>',
+            f'<time class="qa-date">{markdown_text(p.published[:10] or "date unknown")}</time>',
+            f'<span class="qa-pos">{markdown_text(position)}</span>',
         ]
     )
     return (
-        f'<article class="{classes}" id="{element_id}">'
+        f'<article class="{classes}" id="{element_id}" role="listitem">'
         f'<header><span class="qa-badge">{text(badge)}</span> <span class="qa-title">{title}</span></header>'
         f'<div class="qa-meta">{meta}</div><blockquote class="qa-excerpt">{excerpt_html}</blockquote></article>'
     )
+
+
+def _inline(value: str) -> str:
+    """Article text inside a one-line HTML block: inert, its lines joined by ``<br>`` (blank ones dropped)."""
+    return "<br>".join(markdown_text(line) for line in _BREAKS.sub("\n", value).split("\n"))
 
 
 def corpus_summary(stats: dict) -> str:
@@ -123,7 +159,11 @@ def corpus_summary(stats: dict) -> str:
         return '<div class="qa-corpus qa-muted">The index is empty: run <code>qa ingest corpus/</code>.</div>'
     outlets = stats.get("outlets") or {}
     dates = stats.get("date_range")
-    when = f", {text(dates[0])} to {text(dates[1])}" if dates else ""
+    when = (
+        f', <span class="qa-date">{text(dates[0])}</span> to <span class="qa-date">{text(dates[1])}</span>'
+        if dates
+        else ""
+    )
     return (
         f'<div class="qa-corpus"><strong>{stats["articles"]:,}</strong> articles from '
         f"<strong>{len(outlets):,}</strong> outlet{'s' if len(outlets) != 1 else ''}{when} · "
@@ -151,6 +191,13 @@ def error_message(exc: BaseException) -> str:
     return f'<span class="qa-error">{text(lead)}.</span> {markdown_text(str(exc))}'
 
 
+def field_note(message: str, *, error: bool = True) -> str:
+    """A short note shown right beside the control it is about (a date field, the question box)."""
+    kind = "qa-field-error" if error else "qa-field-hint"
+    role = "alert" if error else "status"
+    return f'<div class="{kind}" role="{role}">{text(message)}</div>' if message else ""
+
+
 def _context_before(part: str) -> str:
     """At most ``CONTEXT`` characters before the highlight, cut at a word, so the highlight is always in view."""
     if len(part) <= CONTEXT:
@@ -159,14 +206,8 @@ def _context_before(part: str) -> str:
     return "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
 
 
-def _context_after(part: str) -> str:
-    if len(part) <= CONTEXT:
+def _context_after(part: str, limit: int = CONTEXT) -> str:
+    if len(part) <= limit:
         return part
-    cut = part[:CONTEXT]
+    cut = part[:limit]
     return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
-
-
-def _abstain_detail(answer: Answer) -> str:
-    if answer.passages:
-        return "No indexed article answers this with enough support; the nearest excerpts are shown beside the chat."
-    return "No indexed article matches this question."

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 from rich.console import Console
 
 from qa.core.errors import QAError
 from qa.core.settings import Settings, get_settings
+from qa.serve.progress import ingest_with_progress
 from qa.serve.snapshots import LiveAssistant
 from qa.serve.terminal import inert
+from qa.serve.ui.blocks import launch
 
 err = Console(stderr=True, emoji=False)
 
@@ -23,8 +26,6 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
     if not corpus.exists() or not any(corpus.iterdir()):
         err.print(f"[yellow]The index is empty and {inert(corpus)} has no articles:[/yellow] run `qa ingest <folder>`.")
         return
-    from qa.serve.progress import ingest_with_progress
-
     err.print(f"The index is empty: indexing {inert(corpus)} first (this happens once).")
     summary = ingest_with_progress([corpus], settings, err, transient=False)
     err.print(f"Indexed {summary.added} articles ({summary.chunks_written} passages) in {summary.seconds:.1f} s.")
@@ -33,8 +34,8 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
 
 def serve(settings: Settings, *, block: bool = True):
     """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking."""
-    from qa.serve.ui.blocks import launch
-
+    if block:
+        stop_on_sigterm()
     live = LiveAssistant(settings).start()
     try:
         build_if_empty(live, settings)
@@ -49,6 +50,7 @@ def serve(settings: Settings, *, block: bool = True):
         raise
     if block:
         live.close()
+        demo.handlers.close()
     return demo, live
 
 
@@ -57,6 +59,15 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def stop_on_sigterm() -> None:
+    """`docker stop`, systemd and `kill` send SIGTERM: stop as on Ctrl-C, so the snapshot copy is removed."""
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def main(settings: Settings | None = None) -> None:

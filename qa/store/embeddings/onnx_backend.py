@@ -114,7 +114,7 @@ def _quantise(fp32: Path, target: Path) -> None:
 
 def _pooled_module():
     """The export wrapper class (built here so torch is imported only when exporting)."""
-    import torch
+    import torch  # see the docstring
 
     class Pooled(torch.nn.Module):
         """BERT + mean pooling + normalisation, so the graph returns the sentence vector."""
