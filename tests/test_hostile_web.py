@@ -125,12 +125,8 @@ def test_uploads_are_refused_where_the_app_takes_none(served):
         assert response.status_code == 403, path
 
 
-def test_add_articles_takes_only_what_the_loaders_read(served):
-    from ingest.load import SUPPORTED_SUFFIXES
-
+def test_add_articles_limits_each_file_to_the_ingest_limit(served):
     (demo, _), settings = served["locked"]
-    files = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "qa-upload")
-    assert set(files.file_types) == SUPPORTED_SUFFIXES
     assert demo.max_file_size == settings.max_file_bytes
 
 

@@ -13,7 +13,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home: n
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from ingest.load import SUPPORTED_SUFFIXES  # noqa: E402
 from qa.core.errors import QAError  # noqa: E402
 from qa.core.settings import Settings  # noqa: E402
 from qa.serve.snapshots import LiveAssistant  # noqa: E402
@@ -126,7 +125,6 @@ def side_column(settings: Settings) -> tuple[gr.HTML, gr.File, gr.HTML]:
     files = gr.File(
         label="Add articles",
         file_count="multiple",
-        file_types=sorted(SUPPORTED_SUFFIXES),  # checked again by Gradio on the server, not only in the browser
         type="filepath",
         interactive=not blocked,
         elem_id="qa-upload",
