@@ -4,11 +4,11 @@ module, like corpora.py). One app and one browser per module; pages are cheap, a
 from __future__ import annotations
 
 import shutil
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from server_fixtures import free_port
 
 from qa.core.settings import Settings
 
@@ -37,12 +37,6 @@ def require_chromium():
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (.ci/run does)")
     return pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)

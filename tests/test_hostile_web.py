@@ -4,11 +4,11 @@ passwords slow a client down, and nothing can be uploaded."""
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 
 import httpx
 import pytest
+from server_fixtures import free_port
 from typer.testing import CliRunner
 
 from qa.core.settings import Settings
@@ -19,12 +19,6 @@ from qa.serve.ui.safe import text
 
 pytestmark = pytest.mark.slow
 BRIDGE = "How much money did the Harbor City council approve to repair the Old Mill Bridge?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 
 import pytest
+from server_fixtures import free_port
 
 from qa.answer.assistant import Assistant
 from qa.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 BRIDGE_QUESTION = "How much money did the Harbor City council approve to repair the Old Mill Bridge?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
