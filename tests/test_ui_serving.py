@@ -142,7 +142,7 @@ def test_a_stopped_server_removes_its_snapshot_and_a_new_one_sweeps_leftovers(co
 def _serve_then_stop(command: list[str], env: dict, serving: Path, stop: int) -> None:
     import subprocess
 
-    from browser_app import free_port
+    from server_fixtures import free_port
 
     port = free_port()
     server = subprocess.Popen(
