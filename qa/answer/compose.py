@@ -7,7 +7,8 @@ import re
 from dataclasses import replace
 
 from qa.answer.candidates import Candidate, candidates
-from qa.answer.direct import YESNO, Plan, plan_direct, question_kind
+from qa.answer.direct import YESNO, Plan, plan_direct, question_kind, subject_names
+from qa.answer.entity import contains_words
 from qa.core.types import NOT_FOUND, Answer, Citation, Direct, Passage
 from qa.text.display import source_label
 
@@ -16,13 +17,26 @@ __all__ = ["Candidate", "choose", "compose", "candidates"]
 MIN_OVERLAP = 0.15  # share of the question's words a quote after the first must contain (it bears on the question)
 CHANGED_NOTE = "The reports changed over time (oldest first):"
 # questions about an outcome or a current state: the latest dated evidence leads
-_STATE = re.compile(r"\b(?:still|now|currently|latest|finally|eventually|ended up|outcome|result|status)\b", re.I)
+_STATE = re.compile(
+    r"\b(?:still|now|currently|latest|finally|eventually|ended up|outcome|result|status|decided?|ruled?|verdict)\b",
+    re.IGNORECASE,
+)
 
 
-def choose(ranked: list[Candidate], plan: Plan | None, outlets: tuple[str, ...], max_sentences: int) -> list[Candidate]:
+def choose(
+    question: str, ranked: list[Candidate], plan: Plan | None, outlets: tuple[str, ...], max_sentences: int
+) -> list[Candidate]:
     """The direct answer's sentences first, then the best sentence of each outlet the question names (in the order
-    named), then the best others sharing enough of the question's words: one per article, no sentence twice."""
+    named), then the best others that bear on the question: one per article, no sentence twice."""
     chosen: list[Candidate] = []
+    names = subject_names(question, outlets)
+
+    def bears(c: Candidate) -> bool:
+        """Beyond the first quote: enough of the question's words, and one of the names it asks about."""
+        if not chosen:
+            return True
+        named = not names or any(contains_words(f"{c.passage.title} {c.sentence}", n) for n in names)
+        return c.overlap >= MIN_OVERLAP and named
 
     def take(c: Candidate) -> None:
         if len(chosen) < max_sentences and all(
@@ -34,13 +48,12 @@ def choose(ranked: list[Candidate], plan: Plan | None, outlets: tuple[str, ...],
         take(c)
     for outlet in outlets:
         if not any(c.passage.source == outlet for c in chosen):
-            best = next((c for c in ranked if c.passage.source == outlet and c.overlap >= MIN_OVERLAP), None)
+            best = next((c for c in ranked if c.passage.source == outlet and bears(c)), None)
             if best is not None:
                 take(best)
     for c in ranked:
-        if chosen and c.overlap < MIN_OVERLAP:  # beyond the first quote, only on-question sentences
-            continue
-        take(c)
+        if bears(c):
+            take(c)
     return chosen
 
 
@@ -75,7 +88,7 @@ def compose(
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=notice)
     ranked = candidates(question, passages, context)
     plan = plan_direct(question, ranked, passages, outlets)
-    chosen = arrange(choose(ranked, plan, outlets, max_sentences), question, outlets, plan)
+    chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), question, outlets, plan)
     citations, lines = [], []
     for n, c in enumerate(chosen, start=1):
         p = c.passage

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from qa.answer.candidates import Candidate
 from qa.answer.claims import HEDGED, NEGATED, PLAIN, REPORTED, claim_text, stance
-from qa.answer.entity import answer_entity, contains_words
+from qa.answer.entity import answer_entity, contains_words, sentence_entity
 from qa.core.types import Passage
 from qa.text.terms import prior_weight, stems, words
 
@@ -30,12 +30,20 @@ _NUMBER_Q = re.compile(
     re.IGNORECASE,
 )
 _DATE_Q = re.compile(r"^\s*(?:when\b|(?:on )?(?:what|which) (?:date|day|year|month)\b)", re.IGNORECASE)
-_NAME_Q = re.compile(r"^\s*(?:who|whom|whose|which|what|name)\b", re.IGNORECASE)
+# "What company ...", "What is the name of ...": a name; "What did the jury decide?", "What is Russia accusing
+# them of?" ask for an event or a statement, which the quotes answer
+_NAME_Q = re.compile(
+    r"^\s*(?:who|whom|whose|which|name|what(?!\s+(?:did|does|do|has|have|had|will|would|can|could|should|happen\w*)\b)"
+    r"(?!\s+(?:is|was|are|were)\s+(?!the\b|an?\b)))\b",
+    re.IGNORECASE,
+)
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE_SPAN = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
-    rf"{_MONTH}\s+\d{{4}}|(?<=\bin )(?:19|20)\d\d)\b"
+    rf"{_MONTH}\s+\d{{4}}|(?<=\bin )(?:19|20)\d\d|"
+    r"(?:next|last|this|early|late|in the)\s+(?:spring|summer|autumn|fall|winter|year|month|week)|"
+    r"(?<=\bon )(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b"
 )
 _NUMBER_SPAN = re.compile(
     r"(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|million|billion|trillion|thousand))?"
@@ -45,6 +53,7 @@ SUPPORT_QUOTES = 2  # sentences cited for a name: the best and one more from ano
 PREDICATE_COVERAGE = 0.75  # share (by rarity) of the question's words a yes/no sentence must hold
 SPAN_OVERLAP = 0.3  # share of the question's words a sentence needs before its number or date answers it
 SPAN_SENTENCES = 5  # the best sentences searched for a number or a date
+NAME_OVERLAP = 0.5  # a name no two articles share is taken only from a sentence holding this much of the question
 YESNO_SENTENCES = 40  # the best sentences searched for a yes/no statement
 LIGHT_VERBS = frozenset({"come", "go", "get", "got", "make", "made", "take", "took", "happen", "happened"})
 # predicates news writes several ways; general English, one group per meaning (stems compared)
@@ -107,6 +116,9 @@ def plan_direct(
 def name_answer(question: str, ranked: list[Candidate], passages: list[Passage]) -> Plan | None:
     """The name the leading articles share (`answer_entity`), cited where a sentence spells it out."""
     entity = answer_entity(question, passages)
+    if not entity:  # one article alone may name it (a later report): the best sentence, when it matches well
+        best = ranked[0] if ranked and ranked[0].overlap >= NAME_OVERLAP else None
+        entity = sentence_entity(question, best.sentence, {p.source.lower() for p in passages}) if best else ""
     if not entity:
         return None
     support: list[Candidate] = []
@@ -167,10 +179,11 @@ def states(question: str, sentence: str, named_outlets: tuple[str, ...] = ()) ->
     outlet_words = {w.lower() for name in named_outlets for w in words(name)}
     tokens = [w for w in words(question) if w.lower() not in outlet_words]
     said = _canonical(sentence)
-    for name in _names(tokens):
-        if _CANON.get(stems(name)[0] if stems(name) else "", "") not in said and not (set(stems(name)) & said):
-            return False
-    asked = [w for w in tokens[1:] if w.lower() not in LIGHT_VERBS and stems(w)]
+    names = _names(tokens)
+    if not all(set(stems(name)) & said for name in names):
+        return False
+    named = {w for run in _name_runs(tokens) for w in run}
+    asked = [w for w in tokens[1:] if w not in named and w.lower() not in LIGHT_VERBS and stems(w)]
     weights = {_CANON.get(stems(w)[0], stems(w)[0]): prior_weight(w) for w in asked}
     total = sum(weights.values())
     if not total:
@@ -182,13 +195,24 @@ def _canonical(text: str) -> set[str]:
     return {_CANON.get(s, s) for s in stems(text)}
 
 
-def _names(tokens: list[str]) -> list[str]:
-    """The last word of each run of capitalised words after the first word ("Sam Bankman-Fried" -> "Bankman-Fried")."""
-    names, run = [], []
+def _name_runs(tokens: list[str]) -> list[list[str]]:
+    """Runs of capitalised words after the first word ("Did Tom Becker return" -> [["Tom", "Becker"]])."""
+    runs, run = [], []
     for word in tokens[1:] + [""]:
         if word[:1].isupper():
             run.append(word)
         elif run:
-            names.append(run[-1])
+            runs.append(run)
             run = []
-    return names
+    return runs
+
+
+def subject_names(question: str, named_outlets: tuple[str, ...] = ()) -> list[str]:
+    """The names a question is about, outlets aside (their last words: "Sam Bankman-Fried" -> "Bankman-Fried")."""
+    outlet_words = {w.lower() for name in named_outlets for w in words(name)}
+    return _names([w for w in words(question) if w.lower() not in outlet_words])
+
+
+def _names(tokens: list[str]) -> list[str]:
+    """The last word of each name the question uses ("Sam Bankman-Fried" -> "Bankman-Fried")."""
+    return [run[-1] for run in _name_runs(tokens)]

@@ -83,3 +83,19 @@ def _trim_name(name: str, common: set[str]) -> str:
 
 def contains_words(longer: str, shorter: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(shorter)}(?!\w)", longer) is not None
+
+
+def sentence_entity(question: str, sentence: str, outlets: set[str]) -> str:
+    """The first name ``sentence`` spells out that the question does not say (not an outlet, a weekday or a
+    month); for a "who" question a person's first and last name. "" when there is none."""
+    asked = {w.lower() for w in words(question)}
+    person = _PERSON_QUESTION.search(question) is not None
+    for match in _NAME.finditer(sentence):
+        name = _trim_name(match.group(0), set())
+        parts = [w.lower() for w in words(name)]
+        if not parts or len(parts) > 5 or name.lower() in outlets or (person and len(parts) < 2):
+            continue
+        if all(w in asked or w in STOP_WORDS or w in _CALENDAR for w in parts):
+            continue
+        return name
+    return ""

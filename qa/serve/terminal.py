@@ -9,24 +9,28 @@ from rich.text import Text
 
 from qa.core.types import Answer
 from qa.eval import COLUMNS
+from qa.text.display import outlet_display, short_date
 
 
 def render_answer(answer: Answer, out: Console, err: Console) -> None:
     """The answer, then each citation with its article, link, excerpt (sentence highlighted) and offsets."""
     if answer.notice:
         err.print(f"[yellow]Note:[/yellow] {escape(answer.notice)}")
-    out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
+    if answer.abstained:
+        out.print(Text(answer.text, style="yellow"))
+    else:
+        _print_answer_text(answer, out)
     if answer.abstained:
         if answer.passages:
             out.print("\n[dim]Nearest excerpts (they do not answer the question):[/dim]")
         for i, passage in enumerate(answer.passages[:3], start=1):
-            out.print(f"  ({i}) {escape(passage.title)} — {escape(passage.source)}, {passage.published[:10]}")
+            out.print(f"  ({i}) {escape(passage.title)} — {_where(passage.source, passage.published)}")
             out.print(Text("      " + _short(passage.text), style="dim"))
         return
     out.print()
     for citation in answer.citations:
         p = citation.passage
-        out.print(f"[bold][{citation.n}][/bold] {escape(p.title)} — {escape(p.source)}, {p.published[:10]}")
+        out.print(f"[bold][{citation.n}][/bold] {escape(p.title)} — {_where(p.source, p.published)}")
         if p.url:
             out.print(f"    {escape(p.url)}", style="blue")
         lo, hi = citation.start - p.start, citation.end - p.start
@@ -36,6 +40,20 @@ def render_answer(answer: Answer, out: Console, err: Console) -> None:
         excerpt.append(p.text[hi:], style="dim")
         out.print(excerpt)
         out.print(f"    [dim]characters {citation.start}-{citation.end} of the article[/dim]")
+
+
+def _print_answer_text(answer: Answer, out: Console) -> None:
+    """The direct answer in bold (its first line), then each quote line: outlet, date, sentence, ``[n]``."""
+    lines = answer.text.splitlines()
+    if answer.direct and lines:
+        out.print(Text(lines[0], style="bold"))
+        lines = lines[1:]
+    for line in lines:
+        out.print(Text(line))
+
+
+def _where(source: str, published: str) -> str:
+    return escape(", ".join(part for part in (outlet_display(source), short_date(published)) if part))
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -56,6 +74,11 @@ def render_eval(summary: dict, out: Console) -> None:
     if "passage_tokens" in summary:
         t = summary["passage_tokens"]
         out.print(f"passage length (word pieces): median {t['median']}, p95 {t['p95']}, max {t['max']}")
+    if summary.get("direct_by_kind"):
+        shown_kinds = ", ".join(f"{k} {v['exact']:.3f} (n={v['n']})" for k, v in summary["direct_by_kind"].items())
+        out.print(f"direct answers equal to the gold answer, by kind: {shown_kinds}")
+    if "duplicate_quotes" in summary:
+        out.print(f"sentences quoted twice in one answer: {summary['duplicate_quotes']}")
     if summary["skipped"]:
         out.print(f"{summary['skipped']} lines skipped")
 

@@ -8,6 +8,7 @@ from qa.core.errors import BadQuestionError, EmptyIndexError, IndexMismatchError
 from qa.core.types import Answer, Citation, Passage
 from qa.serve.ui.safe import link, markdown_text, text
 from qa.serve.ui.timeline import points, render_timeline, undated
+from qa.text.display import outlet_display
 
 NOT_FOUND_TITLE = "Not found in the corpus"
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -41,6 +42,8 @@ def answer_message(answer: Answer, turn: int) -> str:
             last = match.end()
         parts.append(markdown_text(line[last:]))
         lines.append("".join(parts).strip())
+    if getattr(answer, "direct", None) and lines:  # the direct answer leads, in bold, with its citations
+        lines[0] = f'<strong class="qa-direct">{lines[0]}</strong>'
     return caveat + "\n".join(line for line in lines if line)
 
 
@@ -105,7 +108,7 @@ def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: 
     title = link(p.url, text(p.title or "(untitled article)"))
     meta = " · ".join(
         [
-            f'<span class="qa-outlet">{text(p.source or "unknown outlet")}</span>',
+            f'<span class="qa-outlet">{text(outlet_display(p.source) or "unknown outlet")}</span>',
             f"<time>{text(p.published[:10] or 'date unknown')}</time>",
             f'<span class="qa-pos">{text(position)}</span>',
         ]
