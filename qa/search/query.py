@@ -25,7 +25,7 @@ _CALENDAR_TEXT = """monday tuesday wednesday thursday friday saturday sunday jan
 july august september october november december"""
 _PRONOUNS = frozenset(_PRONOUN_TEXT.split())
 _TIME_NOUNS = frozenset(_TIME_TEXT.split())
-_DETERMINERS = frozenset({"which", "what", "whose", "the", "a", "an"})
+_DETERMINERS = frozenset({"which", "what", "whose", "a", "an"})  # "the company" itself refers back
 _CALENDAR = frozenset(_CALENDAR_TEXT.split())
 
 
