@@ -19,6 +19,7 @@ _PERSON_QUESTION = re.compile(
 _CALENDAR_TEXT = """monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december"""
 _CALENDAR = frozenset(_CALENDAR_TEXT.split())
+_POSSESSIVE = re.compile(r"[’']s\b")
 
 
 def answer_entity(question: str, passages: list[Passage], top: int = 10) -> str:
@@ -37,7 +38,7 @@ def answer_entity(question: str, passages: list[Passage], top: int = 10) -> str:
     mentions: dict[str, float] = {}
     for rank, passage in enumerate(leading):
         for match in _NAME.finditer(passage.text):
-            name = _trim_name(match.group(0), lowercase)
+            name = _POSSESSIVE.split(_trim_name(match.group(0), lowercase))[0].strip()  # "Google’s Search" -> "Google"
             parts = [w.lower() for w in words(name)]
             if not parts or len(parts) > 5 or name.lower() in outlets:
                 continue
@@ -57,7 +58,10 @@ def answer_entity(question: str, passages: list[Passage], top: int = 10) -> str:
 
     pool = list(votes)
     if _PERSON_QUESTION.search(question):  # a person has a first and a last name somewhere in the articles
-        people = [n for n in pool if len(n.split()) in (2, 3) and support(n)[0] >= 2]
+        # ... and a last name English does not use as a lower-case word ("Alameda Research" is no one)
+        people = [
+            n for n in pool if len(n.split()) in (2, 3) and support(n)[0] >= 2 and n.split()[-1].lower() not in lowercase
+        ]
         pool = [n for n in pool if any(contains_words(p, n) for p in people)] or pool
     # the name must be in the best passage: shared by lesser ones only, it answers something else
     lead_text = leading[0].text
@@ -67,13 +71,33 @@ def answer_entity(question: str, passages: list[Passage], top: int = 10) -> str:
     best = max(pool, key=lambda n: (*support(n), len(n)))
     if support(best)[0] < 2:
         return ""
-    return max((f for f in votes if contains_words(f, best)), key=lambda f: (len(f.split()) <= 4, len(f)))
+    return written_form(best, list(votes), leading)
+
+
+FORM_SHARE = 0.4  # a longer written form must appear in this share of the articles naming the short one
+
+
+def written_form(best: str, names: list[str], passages: list[Passage]) -> str:
+    """The longest form of ``best`` about as many articles write ("Sam Bankman-Fried" over "Bankman-Fried"), not
+    a rarer, longer phrase that contains it ("Amazon Prime", "CEO Sam Altman")."""
+
+    def articles(name: str) -> int:
+        return len({p.article_id for p in passages if contains_words(p.text, name)})
+
+    floor = max(min(2, articles(best)), FORM_SHARE * articles(best))
+    forms = [f for f in names if contains_words(f, best) and len(f.split()) <= 4 and articles(f) >= floor]
+    return max(forms, key=len, default=best)
 
 
 def _trim_name(name: str, common: set[str]) -> str:
     """Drop leading words that are only capitalised because a sentence starts there ("The", "Didn’t")."""
     parts = name.split()
-    while parts and (parts[0].lower() in STOP_WORDS or parts[0].lower() in _CALENDAR or parts[0].lower() in common):
+    while parts and (
+        parts[0].lower() in STOP_WORDS
+        or parts[0].lower() in _CALENDAR
+        or parts[0].lower() in common
+        or re.search(r"n[’']t$", parts[0])  # "Didn’t Bankman-Fried"
+    ):
         parts = parts[1:]
     name = " ".join(parts)
     for suffix in ("’s", "'s"):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 COVERAGE_WEIGHT = 0.6
-MISSING_WEIGHT = 0.5
+MISSING_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
