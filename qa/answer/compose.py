@@ -15,6 +15,13 @@ from qa.text.display import source_label
 __all__ = ["Candidate", "choose", "compose", "candidates"]
 
 MIN_OVERLAP = 0.15  # share of the question's words a quote after the first must contain (it bears on the question)
+OUTCOME_BONUS = 0.3  # about one more question word in three
+# verbs that report how something ended: a verdict, a result, a decision
+_OUTCOME = re.compile(
+    r"\b(?:found (?:not )?guilty|convicted|acquitted|sentenced|ruled|verdict|won|lost|defeated|agreed|approved|"
+    r"rejected|returned|reinstated|resigned|fired|settled|dismissed)\b",
+    re.IGNORECASE,
+)
 CHANGED_NOTE = "The reports changed over time (oldest first):"
 # questions about an outcome or a current state: the latest dated evidence leads
 _STATE = re.compile(
@@ -87,6 +94,8 @@ def compose(
     if not passages or evidence_score < threshold:
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=notice)
     ranked = candidates(question, passages, context)
+    if _STATE.search(question):  # an outcome question: sentences that state an outcome come first
+        ranked = sorted(ranked, key=lambda c: c.score + OUTCOME_BONUS * bool(_OUTCOME.search(c.sentence)), reverse=True)
     plan = plan_direct(question, ranked, passages, outlets)
     chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), question, outlets, plan)
     citations, lines = [], []
@@ -95,7 +104,7 @@ def compose(
         citations.append(Citation(n, p, c.sentence, p.start + c.start, p.start + c.end))
         lines.append(f"{source_label(p.source, p.published)}: “{c.sentence}” [{n}]")
     direct = None
-    if plan is not None:
+    if plan is not None and plan.kind:
         cited = tuple(n for n, c in enumerate(chosen, start=1) if c in plan.support)
         if cited:
             direct = Direct(plan.text, plan.kind, cited)

@@ -16,6 +16,7 @@ from qa.core.types import Passage
 from qa.text.terms import prior_weight, stems, words
 
 YESNO, NUMBER, DATE, NAME = "yesno", "number", "date", "name"
+LEAD_ONLY = ""  # a `Plan` kind: the sentence leads the quotes, but it is no sure answer
 
 _YESNO_Q = re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|will|would|should)\b", re.IGNORECASE)
 # comparisons and before/after questions get the side-by-side evidence, never a yes/no
@@ -74,7 +75,7 @@ class Plan:
     """A direct answer and the sentences behind it (`support`, cited by it); `also` holds the sentences that
     said otherwise earlier when the story changed (shown, not cited by the direct answer)."""
 
-    kind: str  # a `Direct` kind: name, number, date, yes, no, claim
+    kind: str  # a `Direct` kind (name, number, date, yes, no, claim) or LEAD_ONLY
     text: str
     support: tuple[Candidate, ...]
     also: tuple[Candidate, ...] = ()
@@ -114,10 +115,10 @@ def plan_direct(
 
 
 def name_answer(question: str, ranked: list[Candidate], passages: list[Passage]) -> Plan | None:
-    """The name the leading articles share (`choose_name`), cited where a sentence spells it out; nothing when
-    another name is about as widely shared."""
+    """The name the leading articles share (`choose_name`), cited where a sentence spells it out. When another
+    name is about as widely shared, the sentence still leads the quotes but no direct answer is given."""
     choice = choose_name(question, passages)
-    entity = choice.name if choice and confident(choice.articles, choice.runner_up) else ""
+    entity = choice.name if choice else ""
     if not choice:  # one article alone may name it (a later report): the best sentence, when it matches well
         best = ranked[0] if ranked and ranked[0].overlap >= NAME_OVERLAP else None
         entity = sentence_entity(question, best.sentence, {p.source.lower() for p in passages}) if best else ""
@@ -129,9 +130,14 @@ def name_answer(question: str, ranked: list[Candidate], passages: list[Passage])
             support.append(c)
             if len(support) >= SUPPORT_QUOTES:
                 break
-    return Plan(NAME, entity, tuple(support)) if support else None
+    if not support:
+        return None
+    if choice and (not confident(choice.articles, choice.runner_up) or support[0].overlap < NAME_SENTENCE_OVERLAP):
+        return Plan(LEAD_ONLY, "", support[:1])
+    return Plan(NAME, entity, tuple(support))
 
 
+NAME_SENTENCE_OVERLAP = 0.15  # the sentence naming it must also bear on the question, not just the topic
 NAME_LEAD = 1.5  # the name must be shared by this many times the articles of the runner-up
 NAME_MIN_ARTICLES = 4  # with NAME_LEAD: 0.067 of dev inference questions get a wrong name, 0.50 the right one
 

@@ -99,11 +99,13 @@ def _name_votes(question: str, leading: list[Passage], lowercase: set[str]) -> d
                 continue
             if all(w in asked or w in STOP_WORDS or w in _CALENDAR for w in parts):
                 continue
+            if parts[-1] in asked:  # "Sam Altman" when the question says "Altman": its subject, not its answer
+                continue
             if len(parts) == 1 and parts[0] in lowercase:  # "If", "See": capitalised only at a sentence start
                 continue
             votes.setdefault(name, set()).add(passage.article_id)
-    # a word capitalised only where a sentence starts is no name ("Advertisement", "Once FTX")
-    return {n: a for n, a in votes.items() if n.split()[0] in inside}
+    # a single word capitalised only where a sentence starts is no name ("Advertisement", "Once")
+    return {n: a for n, a in votes.items() if " " in n or n in inside}
 
 
 def _person_like(name: str) -> bool:
