@@ -12,7 +12,11 @@ from corpora import FIXTURES
 from ingest.index import ingest
 from qa.answer.assistant import Assistant
 from qa.answer.claims import HEDGED, REPORTED, stance
+from qa.answer.compose import compose
 from qa.core.settings import Settings
+from qa.core.types import Passage
+from qa.serve.ui.render import answer_message
+from qa.text.display import outlet_display, source_label
 
 STORIES = FIXTURES / "answers"
 
@@ -109,3 +113,22 @@ def test_seed_article_questions_are_answered_and_off_topic_ones_abstain(tmp_path
     assert not [q for q in questions["off_topic"] if not seed.ask(q).abstained]
     claim = seed.ask("Are the White Helmets planning chemical attacks in Syria?").direct
     assert claim is not None and claim.kind == "claim" and "Radio Habana Cuba" in claim.text
+
+
+def test_outlet_names_are_cleaned_for_display_only():
+    assert outlet_display("Cnbc | World Business News Leader") == "CNBC"
+    assert outlet_display("FOX News - Health") == "FOX News - Health"  # a section, not a tagline
+    assert outlet_display("Live Science: The Most Interesting Articles") == "Live Science"
+    assert source_label("The Verge", "2023-11-17T08:45:59Z") == "The Verge, Nov 17, 2023"
+
+
+def test_the_chat_shows_the_direct_answer_first_in_bold_with_its_citation():
+    body = "A jury found Dana Reyes guilty on all counts."
+    feed = "Cnbc | World Business News Leader"
+    passage = Passage("c1", "a1", body, 0, len(body), source=feed, published="2023-11-02")
+    answer = compose("Was Dana Reyes convicted?", [passage], max_sentences=3, evidence_score=1.0, threshold=0.5)
+    assert answer.direct is not None and answer.direct.text == "Yes"
+    html = answer_message(answer, 0)
+    first = html.splitlines()[0]
+    assert first.startswith('<strong class="qa-direct">Yes') and 'href="#qa-t0-src-1"' in first
+    assert html.splitlines()[1].startswith("CNBC, Nov 2, 2023&#58; “A jury")
