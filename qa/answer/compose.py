@@ -71,7 +71,9 @@ def arrange(chosen: list[Candidate], question: str, outlets: tuple[str, ...], pl
         return sorted(chosen, key=lambda c: outlets.index(c.passage.source) if c.passage.source in outlets else 99)
     if plan is not None and plan.changed:
         return sorted(chosen, key=lambda c: c.day or "9999")
-    if question_kind(question, outlets) == YESNO or _STATE.search(question):
+    if _STATE.search(question):  # an outcome: the sentences stating one first, each group latest first
+        return sorted(chosen, key=lambda c: (bool(_OUTCOME.search(c.sentence)), c.day), reverse=True)
+    if question_kind(question, outlets) == YESNO:
         return sorted(chosen, key=lambda c: c.day, reverse=True)
     return chosen
 
