@@ -31,7 +31,7 @@ _CONDITIONAL = re.compile(r"\b(?:[Ii]f|[Uu]nless|[Ww]hether|[Cc]ould|[Mm]ight|ma
 _HEDGE = re.compile(
     r"\b(?:possibly|perhaps|reportedly|allegedly|likely|unlikely|expected to|plans? to|planning to|considering|"
     r"rumou?red|speculat\w*|potentially|appears? to|seems? to|intends? to|aims? to|hopes? to|set to|"
-    r"on track to|poised to|accused of|suspected)\b",
+    r"on track to|poised to|suspected|insisting|demanding|calling for|urging|in talks)\b",
     re.IGNORECASE,
 )
 
@@ -56,13 +56,17 @@ def claimant(sentence: str) -> str | None:
     return None
 
 
-def stance(sentence: str) -> Stance:
-    """Reported first (a claim stays a claim whatever it says), then conditional or hedged, then negated."""
+def stance(sentence: str, question: str = "") -> Stance:
+    """Hedged or conditional first (a reported hope is no claim of fact), then reported, then negated. A hedge
+    word the question itself uses is its subject, not a hedge ("Are they planning ...?" / "... planning to ...")."""
+    asked = {w.lower() for w in re.findall(r"[\w’']+", question)}
+    found = [m.group(0) for p in (_CONDITIONAL, _HEDGE) for m in p.finditer(sentence)]
+    hedges = [h for h in found if h.split()[0].lower() not in asked]
+    if hedges:
+        return Stance(HEDGED)
     who = claimant(sentence)
     if who is not None:
         return Stance(REPORTED, who)
-    if _CONDITIONAL.search(sentence) or _HEDGE.search(sentence):
-        return Stance(HEDGED)
     if _NEGATION.search(sentence):
         return Stance(NEGATED)
     return Stance(PLAIN)

@@ -174,7 +174,8 @@ def _counted_noun(question: str) -> str:
 def yes_no(question: str, ranked: list[Candidate], named_outlets: tuple[str, ...]) -> Plan | None:
     """Yes/No from the latest sentence stating the predicate; a claim when that sentence reports what someone
     says. When dated sentences disagree, the latest decides and the earlier ones come along in `also`."""
-    matches = [(c, stance(c.sentence)) for c in ranked[:YESNO_SENTENCES] if states(question, c.sentence, named_outlets)]
+    stated = [c for c in ranked[:YESNO_SENTENCES] if states(question, c.sentence, named_outlets)]
+    matches = [(c, stance(c.sentence, question)) for c in stated]
     matches = [(c, s) for c, s in matches if s.kind != HEDGED]
     if not matches:
         return None
