@@ -98,7 +98,7 @@ def compose(
     ranked = candidates(question, passages, context)
     if _STATE.search(question):  # an outcome question: sentences that state an outcome come first
         ranked = sorted(ranked, key=lambda c: c.score + OUTCOME_BONUS * bool(_OUTCOME.search(c.sentence)), reverse=True)
-    plan = plan_direct(question, ranked, passages, outlets)
+    plan = plan_direct(question, ranked, passages, outlets, context)
     chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), question, outlets, plan)
     citations, lines = [], []
     for n, c in enumerate(chosen, start=1):

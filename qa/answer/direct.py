@@ -101,12 +101,17 @@ def question_kind(question: str, named_outlets: tuple[str, ...] = ()) -> str:
 
 
 def plan_direct(
-    question: str, ranked: list[Candidate], passages: list[Passage], named_outlets: tuple[str, ...] = ()
+    question: str,
+    ranked: list[Candidate],
+    passages: list[Passage],
+    named_outlets: tuple[str, ...] = (),
+    context: str = "",
 ) -> Plan | None:
-    """The direct answer for ``question`` from its ranked sentences, or None."""
+    """The direct answer for ``question`` from its ranked sentences, or None; ``context`` is the earlier turn a
+    follow-up continues (its names are the subject of "Did he ...?")."""
     kind = question_kind(question, named_outlets)
     if kind == YESNO:
-        return yes_no(question, ranked, named_outlets)
+        return yes_no(question, ranked, named_outlets, context)
     if kind in (NUMBER, DATE):
         return span_answer(question, ranked, kind)
     if kind == NAME:
@@ -171,10 +176,13 @@ def _counted_noun(question: str) -> str:
     return found[0] if found else ""
 
 
-def yes_no(question: str, ranked: list[Candidate], named_outlets: tuple[str, ...]) -> Plan | None:
+def yes_no(question: str, ranked: list[Candidate], named_outlets: tuple[str, ...], context: str = "") -> Plan | None:
     """Yes/No from the latest sentence stating the predicate; a claim when that sentence reports what someone
     says. When dated sentences disagree, the latest decides and the earlier ones come along in `also`."""
-    stated = [c for c in ranked[:YESNO_SENTENCES] if states(question, c.sentence, named_outlets)]
+    subject = subject_names(question, named_outlets) + subject_names(context, named_outlets)
+    if not subject:  # "Did he ...?" with no one named anywhere: whose predicate it is cannot be checked
+        return None
+    stated = [c for c in ranked[:YESNO_SENTENCES] if states(question, c.sentence, named_outlets, subject)]
     matches = [(c, stance(c.sentence, question)) for c in stated]
     matches = [(c, s) for c, s in matches if s.kind != HEDGED]
     if not matches:
@@ -190,13 +198,13 @@ def yes_no(question: str, ranked: list[Candidate], named_outlets: tuple[str, ...
     return Plan(verdict, verdict.capitalize(), tuple(agreeing[:SUPPORT_QUOTES]), tuple(earlier))
 
 
-def states(question: str, sentence: str, named_outlets: tuple[str, ...] = ()) -> bool:
+def states(question: str, sentence: str, named_outlets: tuple[str, ...] = (), subject: list[str] | None = None) -> bool:
     """Whether ``sentence`` holds the question's predicate for its subject: every name the question uses
     (its last word) and `PREDICATE_COVERAGE` of its other words by rarity, predicates compared by meaning."""
     outlet_words = {w.lower() for name in named_outlets for w in words(name)}
     tokens = [w for w in words(question) if w.lower() not in outlet_words]
     said = _canonical(sentence)
-    names = _names(tokens)
+    names = subject if subject is not None else _names(tokens)
     if not all(set(stems(name)) & said for name in names):
         return False
     named = {w for run in _name_runs(tokens) for w in run}
