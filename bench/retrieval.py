@@ -17,10 +17,21 @@ from pathlib import Path
 
 from common import MULTIHOP, rrf
 
-from qa.eval import answer_contains, example_from_record, retrieval_metrics
+from qa.eval import answer_contains, direct_metrics, example_from_record, retrieval_metrics
 
 DATA = MULTIHOP
-COLUMNS = ("hits@4", "hits@10", "mrr@10", "map@10", "doc_recall@10", "all_gold@10", "answer", "max_tokens", "p50_ms")
+COLUMNS = (
+    "hits@4",
+    "hits@10",
+    "mrr@10",
+    "map@10",
+    "doc_recall@10",
+    "all_gold@10",
+    "answer",
+    "direct",
+    "max_tokens",
+    "p50_ms",
+)
 
 
 def main() -> None:
@@ -60,7 +71,8 @@ def main() -> None:
         print(f"| {name} | " + " | ".join(_fmt(values.get(c), c) for c in COLUMNS) + " |")
     print(
         "\nanswer = gold answer of inference questions contained in the top passage (baselines) or the"
-        " composed answer (final).\nfinal: " + ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items())
+        " composed answer (final).\ndirect = the direct answer equals the gold answer (case, punctuation and a"
+        " leading 'the' ignored; final only).\nfinal: " + ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items())
     )
 
 
@@ -170,9 +182,10 @@ class Ours:
         self.assistant.warm_up()
 
     def dense(self, example) -> list[tuple[str, str]]:
-        search = self.assistant.search
-        found = self.assistant.store.query(search.embeddings.embed_query(example.question), 10)
-        return [(p.text, p.article_id) for p in found]
+        search = self.assistant.searcher.hybrid
+        ids = self.assistant.store.query_ids(search.embeddings.embed_query(example.question), 10)
+        found = self.assistant.store.get_passages(ids)
+        return [(found[i].text, found[i].article_id) for i in ids if i in found]
 
     def hybrid(self, example) -> list[tuple[str, str]]:
         from dataclasses import replace
@@ -180,10 +193,10 @@ class Ours:
         from qa.search.hybrid import HybridSearch
         from qa.search.query import Query
 
-        search = self.assistant.search
+        search = self.assistant.searcher.hybrid
         plain = replace(search.weights, outlet=0.0, day=0.0, period=0.0, distinct_articles=0, per_article=10)
         bare = HybridSearch(search.store, search.embeddings, self.settings, plain)
-        bare.bm25 = search.bm25  # share the loaded corpus
+        bare.corpora = search.corpora  # share the loaded corpus
         return [(p.text, p.article_id) for p in bare.search(Query(question=example.question), 10)]
 
     def final(self, examples) -> tuple[dict, dict]:
@@ -198,11 +211,14 @@ class Ours:
         row = score(answerable, run)
         inference = [e for e in answerable if e.kind == "inference_query"]
         row["answer"] = statistics.fmean(answer_contains(answers[e.id].text, e.answer) for e in inference)
+        directs = [direct_metrics(answers[e.id].direct, e.answer) for e in inference]
+        row["direct"] = statistics.fmean(d["direct_exact"] for d in directs)
         nulls = [e for e in examples if not e.answerable]
         null_abstained = [self.assistant.ask(e.question).abstained for e in nulls]
         extra = {
             "null_abstention": statistics.fmean(null_abstained) if nulls else None,
             "false_abstention": statistics.fmean(answers[e.id].abstained for e in answerable),
+            "direct_wrong": statistics.fmean(d["direct_wrong"] for d in directs),
         }
         return row, extra
 

@@ -5,6 +5,7 @@ gold record, so `bench/` and `qa eval` compute exactly the same numbers."""
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections import defaultdict
@@ -31,6 +32,7 @@ class Example:
     gold_doc_ids: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     outlet: str = ""
+    query_id: str = ""  # a topic switch's second question, in the dev questions file beside it
 
     @property
     def answerable(self) -> bool:
@@ -53,6 +55,8 @@ def example_from_record(record: object, number: int = 0) -> Example:
         raise ValueError('no "question" (or "query") string')
     history = check_history(record.get("history") or [])
     kind = record.get("question_type") or ("followup" if record.get("outlet") and history else "question")
+    if history and record.get("previous_query_id") and not record.get("question_type"):
+        kind = "switch"  # a self-contained question after an unrelated one: gold from the dev questions
     return Example(
         id=str(record.get("id", record.get("query_id", number))),
         question=question,
@@ -62,6 +66,7 @@ def example_from_record(record: object, number: int = 0) -> Example:
         gold_doc_ids=tuple(str(d) for d in record.get("gold_doc_ids") or ()),
         facts=tuple(e["fact"] for e in record.get("evidence") or () if isinstance(e, dict) and e.get("fact")),
         outlet=str(record.get("outlet") or ""),
+        query_id=str(record.get("query_id") or ""),
     )
 
 
@@ -107,6 +112,30 @@ def followup_hit(article_ids: Sequence[str], example: Example, k: int = 4) -> fl
     return float(bool(set(example.gold_doc_ids) & set(list(article_ids)[:k])))
 
 
+def normalise_answer(text: str) -> str:
+    """How a direct answer is compared with the gold one: case, punctuation and a leading "the" ignored."""
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    return re.sub(r"^the\s+", "", " ".join(text.split()))
+
+
+def direct_metrics(direct, gold: str) -> dict:
+    """The direct answer against the gold answer: present, kind, exact (normalised) and wrong (present, not exact)."""
+    row: dict = {"direct": float(direct is not None)}
+    if direct is not None:
+        row["direct_kind"] = direct.kind
+    if gold:
+        exact = direct is not None and normalise_answer(direct.text) == normalise_answer(gold)
+        row["direct_exact"] = float(exact)
+        row["direct_wrong"] = float(direct is not None and not exact)
+    return row
+
+
+def duplicate_quotes(citations) -> int:
+    """Quotes of an answer whose sentence another quote of it already gave (case and spacing ignored)."""
+    keys = [" ".join(re.sub(r"[^\w\s]", " ", c.sentence.lower()).split()) for c in citations]
+    return len(keys) - len(set(keys))
+
+
 def answer_contains(answer_text: str, gold: str) -> float:
     """Whether the answer text contains the gold answer (case-insensitive, trailing period ignored)."""
     wanted = " ".join(gold.strip().rstrip(".").split()).lower()
@@ -134,6 +163,12 @@ class Report:
         if latencies:
             out["latency_ms"] = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
         lengths = [n for row in self.rows for n in row.get("passage_tokens", ())]
+        out["duplicate_quotes"] = sum(row.get("duplicate_quotes", 0) for row in self.rows)
+        kinds = {row["direct_kind"] for row in self.rows if "direct_kind" in row and "direct_exact" in row}
+        out["direct_by_kind"] = {
+            kind: _kind_accuracy([r for r in self.rows if r.get("direct_kind") == kind and "direct_exact" in r])
+            for kind in sorted(kinds)
+        }
         if lengths:
             out["passage_tokens"] = {
                 "min": min(lengths),
@@ -145,10 +180,15 @@ class Report:
 
 
 METRICS = ("hits@4", "hits@10", "mrr@10", "map@10", "doc_recall@10", "all_gold@10")
+SWITCH_METRICS = ("hits@4", "hits@10", "doc_recall@10")  # a topic switch: asked after turn 1 / asked alone
+
+
+def _kind_accuracy(rows: list[dict]) -> dict:
+    return {"n": len(rows), "exact": round(statistics.fmean(r["direct_exact"] for r in rows), 4)}
 
 
 def _aggregate(rows: list[dict]) -> dict:
-    answerable = [r for r in rows if r["kind"] not in ("null_query", "followup") and r.get("has_gold")]
+    answerable = [r for r in rows if r["kind"] not in ("null_query", "followup", "switch") and r.get("has_gold")]
     result: dict = {"n": len(rows)}
     for name in METRICS:
         values = [r[name] for r in answerable if name in r]
@@ -158,6 +198,14 @@ def _aggregate(rows: list[dict]) -> dict:
     _rate(result, "false_abstention", [r["abstained"] for r in rows if r["kind"] not in ("null_query", "followup")])
     _rate(result, "answer_contains_gold", [r["answer_contains"] for r in rows if "answer_contains" in r])
     _rate(result, "followup@4", [r["followup@4"] for r in rows if "followup@4" in r])
+    _rate(result, "direct_exact", [r["direct_exact"] for r in rows if "direct_exact" in r])
+    _rate(result, "direct_wrong", [r["direct_wrong"] for r in rows if "direct_wrong" in r])
+    _rate(result, "null_with_direct", [r["direct"] for r in rows if r["kind"] == "null_query"])
+    switched = [r for r in rows if r["kind"] == "switch"]
+    for name in SWITCH_METRICS if switched else ():
+        after = statistics.fmean(r[name] for r in switched)
+        alone = statistics.fmean(r[f"{name}_alone"] for r in switched)
+        result[f"switch_{name}"] = round(after / alone, 4) if alone else 0.0
     return result
 
 
@@ -186,10 +234,23 @@ def evaluate_answer(example: Example, answer, ms: float, count_tokens: Callable[
         row.update(retrieval_metrics(texts, articles, example))
     if example.kind == "inference_query" and example.answer:
         row["answer_contains"] = answer_contains(answer.text, example.answer)
+    direct = getattr(answer, "direct", None)
+    row.update(direct_metrics(direct, example.answer if example.kind == "inference_query" else ""))
+    row["duplicate_quotes"] = duplicate_quotes(answer.citations)
     return row
 
 
-COLUMNS = (*METRICS, "null_abstention", "false_abstention", "answer_contains_gold", "followup@4")
+COLUMNS = (
+    *METRICS,
+    "null_abstention",
+    "false_abstention",
+    "answer_contains_gold",
+    "direct_exact",
+    "direct_wrong",
+    "null_with_direct",
+    "followup@4",
+    *(f"switch_{m}" for m in SWITCH_METRICS),
+)
 
 
 def run_eval(
@@ -209,6 +270,7 @@ def run_eval(
         items = items[:limit]
     on_total(len(items))
     assistant.warm_up()
+    gold = _switch_gold(dataset) if any(getattr(i, "kind", "") == "switch" for i in items) else {}
     for item in items:
         on_step()
         if isinstance(item, Skip):
@@ -216,6 +278,9 @@ def run_eval(
             continue
         started = time.perf_counter()
         try:
+            if item.kind == "switch":
+                report.add(_switch_row(assistant, item, gold, k or 10, count_tokens))
+                continue
             answer = assistant.ask(item.question, history=list(item.history) or None, k=k or 10)
         except BadQuestionError as exc:
             report.skipped.append(f"{item.id}: {exc}")
@@ -225,3 +290,31 @@ def run_eval(
     if not report.rows:
         raise DatasetError(f"No question could be read from {dataset}.")
     return report
+
+
+def _switch_gold(dataset: Path) -> dict[str, Example]:
+    """The dev questions a topic-switch file points to (``query_id``), read from the file beside it."""
+    path = dataset.parent / "dev-queries.jsonl"
+    if not path.exists():
+        raise DatasetError(f"A topic-switch file needs {path.name} beside it for its gold answers.")
+    return {e.id: e for e in read_examples(path) if isinstance(e, Example)}
+
+
+def _switch_row(assistant, item: Example, gold: dict[str, Example], k: int, count_tokens) -> dict:
+    """Turn 1 is answered first; turn 2 is asked after it (history = turn 1 + that answer) and alone."""
+    target = gold.get(item.query_id)
+    if target is None:
+        raise BadQuestionError(f"query_id {item.query_id!r} is not in the dev questions")
+    first = next((t["content"] for t in reversed(item.history) if t.get("role") == "user"), "")
+    earlier = assistant.ask(first, k=k)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": earlier.text}]
+    started = time.perf_counter()
+    after = assistant.ask(item.question, history=history, k=k)
+    ms = (time.perf_counter() - started) * 1000
+    alone = assistant.ask(item.question, k=k)
+    scored = Example(item.id, item.question, "switch", gold_doc_ids=target.gold_doc_ids, facts=target.facts)
+    row = evaluate_answer(scored, after, ms, count_tokens)
+    row.update(retrieval_metrics([p.text for p in after.passages], [p.article_id for p in after.passages], scored))
+    alone_metrics = retrieval_metrics([p.text for p in alone.passages], [p.article_id for p in alone.passages], scored)
+    row.update({f"{name}_alone": value for name, value in alone_metrics.items()})
+    return row

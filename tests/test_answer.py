@@ -43,7 +43,7 @@ def test_answer_quotes_the_right_article_with_exact_offsets(corpus):
     assert answer.citations[0].passage.article_id == "sci-001"
     assert "20 percent" in answer.text
     check_citations(answer, bodies)
-    assert answer.text.startswith("Science Weekly: “")
+    assert answer.text.splitlines()[-1].startswith("Science Weekly, Oct 12, 2023: “")  # outlet and date lead a quote
 
 
 def test_comparison_quotes_both_outlets(corpus):

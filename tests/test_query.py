@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.search.outlets import OutletMatcher
-from qa.search.query import fold_history, parse_query
+from qa.search.query import fold_history, history_need, parse_query
 from qa.text.dates import NamedDates, parse_dates, parse_day
 from qa.text.terms import STOP_WORDS, content_words
 
@@ -87,3 +87,34 @@ def test_content_words_drop_stop_words():
     words = content_words("What did the Verge say about the trial?")
     assert words == ["verge", "trial"]
     assert "what" in STOP_WORDS
+
+
+@pytest.mark.parametrize(
+    ("question", "need"),
+    [
+        ("Did he come back as CEO?", "depends"),  # a pronoun with nothing before it to refer to
+        ("How did TechCrunch cover this?", "depends"),  # an outlet alone
+        ("And what about The Verge?", "depends"),  # a connective
+        ("What about October?", "depends"),  # a time alone
+        ("Did the FTC sue Amazon?", "alone"),
+        ("Who won the World Series this year?", "alone"),  # "this year" refers to no earlier turn
+        ("Which company is accused by The Verge of ranking its own ads first?", "maybe"),  # "its": the company
+    ],
+)
+def test_whether_a_question_depends_on_the_conversation(question, need):
+    assert history_need(question, OutletMatcher(OUTLETS).find(question)) == need
+
+
+def test_a_self_contained_question_ignores_the_history():
+    history = [{"role": "user", "content": "Who was on trial for fraud, according to The Verge?"}]
+    after = parse_query("Did the FTC sue Amazon?", outlets=OUTLETS, history=history)
+    assert after == parse_query("Did the FTC sue Amazon?", outlets=OUTLETS)
+
+
+def test_a_chain_of_follow_ups_keeps_the_original_topic():
+    history = [
+        {"role": "user", "content": "Who was on trial for fraud, according to The Verge?"},
+        {"role": "user", "content": "And TechCrunch?"},
+    ]
+    query = parse_query("What about Fortune?", outlets=OUTLETS, history=history)
+    assert "trial for fraud" in query.context and "TechCrunch" in query.context

@@ -62,6 +62,7 @@ class Assistant:
             threshold=self.settings.abstain_threshold,
             notice=script_notice(question),
             context=found.query.context,
+            outlets=found.query.outlets,
         )
         answer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return answer

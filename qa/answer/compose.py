@@ -1,72 +1,80 @@
-"""Extractive answers: pick the sentences of the retrieved passages that best answer the question,
-quote them verbatim with ``[n]`` citations, or abstain when the evidence is weak."""
+"""Extractive answers: the direct answer first (when a cited sentence states it), then the best sentences of
+the retrieved passages quoted verbatim with outlet, date and ``[n]``; or an abstention when the evidence is weak."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import replace
 
-from qa.answer.entity import answer_entity, contains_words
-from qa.core.types import NOT_FOUND, Answer, Citation, Passage
-from qa.text.sentences import sentence_spans
-from qa.text.terms import word_set
+from qa.answer.candidates import Candidate, candidates
+from qa.answer.direct import YESNO, Plan, plan_direct, question_kind, subject_names
+from qa.answer.entity import contains_words
+from qa.core.types import NOT_FOUND, Answer, Citation, Direct, Passage
+from qa.text.display import source_label
 
-MIN_OVERLAP = 0.1  # share of the question's words a second or third quote must contain
-PASSAGE_WEIGHT = 0.3  # a sentence of a better-ranked passage wins among equal overlaps
-RANK_PENALTY = 0.01  # and, all else equal, the earlier passage
-CONTEXT_WEIGHT = 0.5  # a follow-up's earlier words count half as much as its own
+__all__ = ["Candidate", "choose", "compose", "candidates"]
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """One sentence of one retrieved passage, scored as a quote for the question."""
-
-    passage: Passage
-    rank: int  # of its passage in the retrieval
-    start: int  # offsets of the sentence inside the passage text
-    end: int
-    overlap: float  # share of the question's words (and a follow-up's context) the sentence contains
-    score: float
-
-    @property
-    def sentence(self) -> str:
-        return self.passage.text[self.start : self.end]
+MIN_OVERLAP = 0.15  # share of the question's words a quote after the first must contain (it bears on the question)
+OUTCOME_BONUS = 0.3  # about one more question word in three
+# verbs that report how something ended: a verdict, a result, a decision
+_OUTCOME = re.compile(
+    r"\b(?:found (?:not )?guilty|convicted|acquitted|sentenced|ruled|verdict|won|lost|defeated|agreed|approved|"
+    r"rejected|returned|reinstated|resigned|fired|settled|dismissed)\b",
+    re.IGNORECASE,
+)
+CHANGED_NOTE = "The reports changed over time (oldest first):"
+# questions about an outcome or a current state: the latest dated evidence leads
+_STATE = re.compile(
+    r"\b(?:still|now|currently|latest|finally|eventually|ended up|outcome|result|status|decided?|ruled?|verdict)\b",
+    re.IGNORECASE,
+)
 
 
-def candidates(question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
-    """Every sentence of ``passages``, best first."""
-    wanted = word_set(question)
-    earlier = word_set(context) - wanted  # a follow-up's subject, at a lower weight than its own words
-    weight = (len(wanted) + CONTEXT_WEIGHT * len(earlier)) or 1
-    found = []
-    for rank, passage in enumerate(passages):
-        for start, end in sentence_spans(passage.text):
-            words = word_set(passage.text[start:end])
-            overlap = (len(wanted & words) + CONTEXT_WEIGHT * len(earlier & words)) / weight
-            score = overlap + PASSAGE_WEIGHT * passage.score - RANK_PENALTY * rank
-            found.append(Candidate(passage, rank, start, end, overlap, score))
-    found.sort(key=lambda c: c.score, reverse=True)
-    return found
-
-
-def choose(ranked: list[Candidate], focus: str, max_sentences: int) -> list[Candidate]:
-    """One sentence per article: first the best that spells out ``focus`` (the answer's name), then the
-    best others that share enough of the question's words."""
+def choose(
+    question: str, ranked: list[Candidate], plan: Plan | None, outlets: tuple[str, ...], max_sentences: int
+) -> list[Candidate]:
+    """The direct answer's sentences first, then the best sentence of each outlet the question names (in the order
+    named), then the best others that bear on the question: one per article, no sentence twice."""
     chosen: list[Candidate] = []
-    seen_articles: set[str] = set()
-    if focus:
-        named = next((c for c in ranked if contains_words(c.sentence, focus)), None)
-        if named is not None:
-            chosen.append(named)
-            seen_articles.add(named.passage.article_id)
-    for candidate in ranked:
-        if len(chosen) >= max_sentences:
-            break
-        if candidate.passage.article_id in seen_articles:
-            continue
-        if chosen and candidate.overlap < MIN_OVERLAP:  # beyond the first quote, only on-question sentences
-            continue
-        chosen.append(candidate)
-        seen_articles.add(candidate.passage.article_id)
+    names = subject_names(question, outlets)
+
+    def bears(c: Candidate) -> bool:
+        """Beyond the first quote: enough of the question's words, and one of the names it asks about."""
+        if not chosen:
+            return True
+        named = not names or any(contains_words(f"{c.passage.title} {c.sentence}", n) for n in names)
+        return c.overlap >= MIN_OVERLAP and named
+
+    def take(c: Candidate) -> None:
+        if len(chosen) < max_sentences and all(
+            c.key != o.key and c.passage.article_id != o.passage.article_id for o in chosen
+        ):
+            chosen.append(c)
+
+    for c in (*plan.support, *plan.also) if plan else ():
+        take(c)
+    for outlet in outlets:
+        if not any(c.passage.source == outlet for c in chosen):
+            best = next((c for c in ranked if c.passage.source == outlet and bears(c)), None)
+            if best is not None:
+                take(best)
+    for c in ranked:
+        if bears(c):
+            take(c)
+    return chosen
+
+
+def arrange(chosen: list[Candidate], question: str, outlets: tuple[str, ...], plan: Plan | None) -> list[Candidate]:
+    """Side by side in the order the outlets are named; oldest first when the story changed; latest first for a
+    question about an outcome or a current state; otherwise as chosen."""
+    if len(outlets) >= 2:
+        return sorted(chosen, key=lambda c: outlets.index(c.passage.source) if c.passage.source in outlets else 99)
+    if plan is not None and plan.changed:
+        return sorted(chosen, key=lambda c: c.day or "9999")
+    if _STATE.search(question):  # an outcome: the sentences stating one first, each group latest first
+        return sorted(chosen, key=lambda c: (bool(_OUTCOME.search(c.sentence)), c.day), reverse=True)
+    if question_kind(question, outlets) == YESNO:
+        return sorted(chosen, key=lambda c: c.day, reverse=True)
     return chosen
 
 
@@ -79,18 +87,32 @@ def compose(
     threshold: float,
     notice: str = "",
     context: str = "",
+    outlets: tuple[str, ...] = (),
 ) -> Answer:
-    """Quote the best sentences (one per article first) with ``[n]`` citations, or abstain.
+    """The direct answer (when a quoted sentence states it), then the quotes with ``[n]`` citations; or abstain.
 
-    When the question asks for a name, the first quote is the best sentence that spells out the
-    name the leading articles share; the others are the sentences sharing most of the question's
-    words (and, for a follow-up, of the ``context`` turn), from different articles."""
+    ``outlets`` are the ones the question names (a comparison shows each side by side); ``context`` is the
+    earlier turn a follow-up continues (its words count at half weight when choosing sentences)."""
     if not passages or evidence_score < threshold:
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=notice)
-    chosen = choose(candidates(question, passages, context), answer_entity(question, passages), max_sentences)
-    citations, parts = [], []
+    ranked = candidates(question, passages, context)
+    if _STATE.search(question):  # an outcome question: sentences that state an outcome come first
+        ranked = sorted(ranked, key=lambda c: c.score + OUTCOME_BONUS * bool(_OUTCOME.search(c.sentence)), reverse=True)
+    plan = plan_direct(question, ranked, passages, outlets, context)
+    chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), question, outlets, plan)
+    citations, lines = [], []
     for n, c in enumerate(chosen, start=1):
         p = c.passage
         citations.append(Citation(n, p, c.sentence, p.start + c.start, p.start + c.end))
-        parts.append(f"{p.source or 'An article'}: “{c.sentence}” [{n}]")
-    return Answer(question, "\n".join(parts), tuple(citations), tuple(passages), False, evidence_score, notice=notice)
+        lines.append(f"{source_label(p.source, p.published)}: “{c.sentence}” [{n}]")
+    direct = None
+    if plan is not None and plan.kind:
+        cited = tuple(n for n, c in enumerate(chosen, start=1) if c in plan.support)
+        if cited:
+            direct = Direct(plan.text, plan.kind, cited)
+            if plan.changed:
+                lines.insert(0, CHANGED_NOTE)
+            lines.insert(0, plan.text + " " + "".join(f"[{n}]" for n in cited))
+    text = "\n".join(lines)
+    answered = Answer(question, text, tuple(citations), tuple(passages), False, evidence_score, notice=notice)
+    return replace(answered, direct=direct)

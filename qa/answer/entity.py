@@ -4,6 +4,7 @@ articles share that the question does not already say."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from qa.core.types import Passage
 from qa.text.terms import STOP_WORDS, words
@@ -19,6 +20,19 @@ _PERSON_QUESTION = re.compile(
 _CALENDAR_TEXT = """monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december"""
 _CALENDAR = frozenset(_CALENDAR_TEXT.split())
+_POSSESSIVE = re.compile(r"[’']s\b")
+# a person's name: two or three words written "Sam", "Bankman-Fried", "O’Neil" (no acronyms, no "of")
+_PERSON_SHAPE = re.compile(r"^[A-Z][a-z’'.]+(?:-[A-Z][a-z]+)?(?: [A-Z][a-z’'.]*[a-z](?:-[A-Z][a-z]+)?){1,2}$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”\n]\s*|\n)$")
+
+
+@dataclass(frozen=True)
+class NameChoice:
+    """The name the leading articles share, how many of them name it, and how many name the runner-up."""
+
+    name: str
+    articles: int
+    runner_up: int
 
 
 def answer_entity(question: str, passages: list[Passage], top: int = 10) -> str:
@@ -27,53 +41,102 @@ def answer_entity(question: str, passages: list[Passage], top: int = 10) -> str:
 
     Multi-article questions describe one thing several ways; the thing itself is the name the
     retrieved articles share. Choosing a sentence that spells it out makes the answer say it."""
-    if not _ENTITY_QUESTION.match(question):
-        return ""
-    asked = {w.lower() for w in words(question)}
-    outlets = {p.source.lower() for p in passages}
+    choice = choose_name(question, passages, top)
+    return choice.name if choice else ""
+
+
+def choose_name(question: str, passages: list[Passage], top: int = 10) -> NameChoice | None:
+    """`answer_entity` with its support: the articles naming it and those naming the runner-up."""
+    if not _ENTITY_QUESTION.match(question) or not passages:
+        return None
     leading = passages[:top]
     lowercase = {w for p in leading for w in words(p.text) if w.islower()}
+    votes = _name_votes(question, leading, lowercase)
+    if not votes:
+        return None
+
+    # a short form also counts the articles of every longer form containing it
+    def support(name: str) -> int:
+        return len({a for other in votes if contains_words(other, name) for a in votes[other]})
+
+    person = _PERSON_QUESTION.search(question) is not None
+    if person:  # a person: first and last name, the last one not an English lower-case word ("Alameda Research")
+        pool = [n for n in votes if _person_like(n) and n.split()[-1].lower() not in lowercase]
+        pool = [n for n in pool if contains_words(leading[0].text, n.split()[-1])]
+        ranked = sorted(
+            pool,
+            key=lambda n: (support(n.split()[-1]), bool(_PERSON_SHAPE.match(n)), len(votes[n]), -len(n.split())),
+            reverse=True,
+        )
+        shared = [support(n.split()[-1]) for n in ranked]
+    else:  # the name must be in the best passage: shared by lesser ones only, it answers something else
+        pool = [n for n in votes if contains_words(leading[0].text, n)]
+        ranked = sorted(pool, key=lambda n: (support(n), len(n)), reverse=True)
+        shared = [support(n) for n in ranked]
+    if not ranked or shared[0] < 2 or (person and not _PERSON_SHAPE.match(ranked[0])):
+        return None  # a last name alone ("Bankman-Fried") is left to the quotes: the direct answer is a full name
+    best = ranked[0]
+    key = best.split()[-1] if person else best
+    rivals = [n for i, n in enumerate(ranked[1:], 1) if not contains_words(n, key) and not contains_words(key, n)]
+    runner_up = max((shared[ranked.index(n)] for n in rivals), default=0)
+    name = best if person else written_form(best, list(votes), leading)
+    return NameChoice(name, shared[0], runner_up)
+
+
+def _name_votes(question: str, leading: list[Passage], lowercase: set[str]) -> dict[str, set[str]]:
+    """Every name the passages write that the question does not say -> the articles writing it."""
+    asked = {w.lower() for w in words(question)}
+    outlets = {p.source.lower() for p in leading}
     votes: dict[str, set[str]] = {}
-    mentions: dict[str, float] = {}
-    for rank, passage in enumerate(leading):
+    inside: set[str] = set()  # names written somewhere other than a sentence's first word
+    for passage in leading:
         for match in _NAME.finditer(passage.text):
-            name = _trim_name(match.group(0), lowercase)
+            name = _POSSESSIVE.split(_trim_name(match.group(0), lowercase))[0].strip()  # "Google’s Search" -> "Google"
+            if name and not _SENTENCE_START.search(passage.text[max(0, match.start() - 3) : match.start()]):
+                inside.add(name.split()[0])
             parts = [w.lower() for w in words(name)]
             if not parts or len(parts) > 5 or name.lower() in outlets:
                 continue
             if all(w in asked or w in STOP_WORDS or w in _CALENDAR for w in parts):
                 continue
+            if parts[-1] in asked:  # "Sam Altman" when the question says "Altman": its subject, not its answer
+                continue
             if len(parts) == 1 and parts[0] in lowercase:  # "If", "See": capitalised only at a sentence start
                 continue
             votes.setdefault(name, set()).add(passage.article_id)
-            mentions[name] = mentions.get(name, 0.0) + 1.0 / (rank + 1)
-    if not votes:
-        return ""
+    # a single word capitalised only where a sentence starts is no name ("Advertisement", "Once")
+    return {n: a for n, a in votes.items() if " " in n or n in inside}
 
-    # a short form also counts the articles (and mentions) of every longer form containing it
-    def support(name: str) -> tuple[int, float]:
-        containing = [other for other in votes if contains_words(other, name)]
-        return len({a for other in containing for a in votes[other]}), sum(mentions[o] for o in containing)
 
-    pool = list(votes)
-    if _PERSON_QUESTION.search(question):  # a person has a first and a last name somewhere in the articles
-        people = [n for n in pool if len(n.split()) in (2, 3) and support(n)[0] >= 2]
-        pool = [n for n in pool if any(contains_words(p, n) for p in people)] or pool
-    # the name must be in the best passage: shared by lesser ones only, it answers something else
-    lead_text = leading[0].text
-    pool = [n for n in pool if contains_words(lead_text, n)]
-    if not pool:
-        return ""
-    best = max(pool, key=lambda n: (*support(n), len(n)))
-    if support(best)[0] < 2:
-        return ""
-    return max((f for f in votes if contains_words(f, best)), key=lambda f: (len(f.split()) <= 4, len(f)))
+def _person_like(name: str) -> bool:
+    """A full name ("Sam Altman") or a last name alone, written like one ("Bankman-Fried", not "CEO")."""
+    return bool(_PERSON_SHAPE.match(name) or re.fullmatch(r"[A-Z][a-z’'.]+(?:-[A-Z][a-z]+)?", name))
+
+
+FORM_SHARE = 0.75  # a longer written form must appear in this share of the articles naming the short one
+
+
+def written_form(best: str, names: list[str], passages: list[Passage]) -> str:
+    """The longest form of ``best`` about as many articles write ("Alameda Research" over "Alameda"), not
+    a rarer, longer phrase that contains it ("Amazon Prime", "Google Play")."""
+
+    def articles(name: str) -> int:
+        return len({p.article_id for p in passages if contains_words(p.text, name)})
+
+    floor = max(min(2, articles(best)), FORM_SHARE * articles(best))
+    forms = [f for f in names if contains_words(f, best) and len(f.split()) <= 4 and articles(f) >= floor]
+    return max(forms, key=len, default=best)
 
 
 def _trim_name(name: str, common: set[str]) -> str:
     """Drop leading words that are only capitalised because a sentence starts there ("The", "Didn’t")."""
     parts = name.split()
-    while parts and (parts[0].lower() in STOP_WORDS or parts[0].lower() in _CALENDAR or parts[0].lower() in common):
+    while parts and (
+        parts[0].lower() in STOP_WORDS
+        or parts[0].lower() in _CALENDAR
+        or parts[0].lower() in common
+        or re.search(r"n[’']t$", parts[0])  # "Didn’t Bankman-Fried"
+    ):
         parts = parts[1:]
     name = " ".join(parts)
     for suffix in ("’s", "'s"):
@@ -83,3 +146,19 @@ def _trim_name(name: str, common: set[str]) -> str:
 
 def contains_words(longer: str, shorter: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(shorter)}(?!\w)", longer) is not None
+
+
+def sentence_entity(question: str, sentence: str, outlets: set[str]) -> str:
+    """The first name ``sentence`` spells out that the question does not say (not an outlet, a weekday or a
+    month); for a "who" question a person's first and last name. "" when there is none."""
+    asked = {w.lower() for w in words(question)}
+    person = _PERSON_QUESTION.search(question) is not None
+    for match in _NAME.finditer(sentence):
+        name = _trim_name(match.group(0), set())
+        parts = [w.lower() for w in words(name)]
+        if not parts or len(parts) > 5 or name.lower() in outlets or (person and len(parts) < 2):
+            continue
+        if all(w in asked or w in STOP_WORDS or w in _CALENDAR for w in parts):
+            continue
+        return name
+    return ""

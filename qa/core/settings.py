@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     per_article_cap: int = Field(2, ge=1, description="Max passages per article after the distinct slots.")
     sentence_weight: float = Field(1.0, ge=0.0, description="Weight of the best single sentence's term match.")
     answer_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an answer at most.")
-    abstain_threshold: float = Field(0.70, description="Abstain under this evidence score (qa.search.evidence).")
+    abstain_threshold: float = Field(0.655, description="Abstain under this evidence score (qa.search.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
     max_history_turns: int = Field(50, ge=0, description="Earlier turns a question may carry (more are refused).")
     max_history_chars: int = Field(

@@ -83,6 +83,22 @@ class Citation:
         }
 
 
+DIRECT_KINDS = ("name", "number", "date", "yes", "no", "claim")
+
+
+@dataclass(frozen=True)
+class Direct:
+    """The answer itself, shown first: a span of a cited sentence (name, number, date), "Yes"/"No" when one cited
+    sentence states the asked predicate plainly, or a claim naming who makes it and the outlet that reports it."""
+
+    text: str
+    kind: str  # one of DIRECT_KINDS
+    citations: tuple[int, ...]  # the [n] of the sentences that state it
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "kind": self.kind, "citations": list(self.citations)}
+
+
 @dataclass(frozen=True)
 class Answer:
     """The answer text with ``[n]`` markers, its citations, and the passages it was drawn from."""
@@ -95,6 +111,7 @@ class Answer:
     evidence_score: float = 0.0
     timings: dict = field(default_factory=dict, compare=False)
     notice: str = ""  # a caveat to show beside the answer (e.g. a question in another script)
+    direct: Direct | None = None  # the answer itself when a cited sentence states it; never a guess
 
     def to_json(self) -> dict:
         return {
@@ -105,6 +122,7 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "passages": [p.to_json() for p in self.passages],
             "notice": self.notice,
+            "direct": self.direct.to_json() if self.direct else None,
         }
 
 

@@ -1,13 +1,32 @@
-"""Read a question the way a news reader means it: outlets it names, dates it mentions, and the
-conversation it continues. Everything here is pure text processing, testable without a model."""
+"""Read a question the way a news reader means it: outlets it names, dates it mentions, and whether it
+continues the conversation. Everything here is pure text processing, testable without a model."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from qa.search.outlets import OutletMatcher
 from qa.text.dates import parse_dates
+from qa.text.terms import STOP_WORDS, words
+
+ALONE, DEPENDS, MAYBE = "alone", "depends", "maybe"  # what a new question needs of the earlier turns
+MAX_FOLDED_TURNS = 3  # a chain of follow-ups leans back at most this far for its topic
+OWN_WORDS_MIN = 2  # fewer content words of its own (outlets and dates aside): "And The Verge?", "What about May?"
+
+# Closed word classes of English grammar, not vocabulary of any data set:
+# a question opening with a connective continues the previous one ("And ...", "What about ...")
+_CONNECTIVE = re.compile(r"^\s*(?:and|but|also|so|then|what about|how about|what of|same for)\b", re.IGNORECASE)
+# third-person pronouns and demonstratives need a referent ("Did he come back?", "How did TechCrunch cover this?")
+_PRONOUN_TEXT = "he him his she her hers it its they them their theirs this these those"
+_TIME_TEXT = "year week month season morning afternoon evening time weekend quarter"  # "this year" refers to no one
+_CALENDAR_TEXT = """monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december"""
+_PRONOUNS = frozenset(_PRONOUN_TEXT.split())
+_TIME_NOUNS = frozenset(_TIME_TEXT.split())
+_DETERMINERS = frozenset({"which", "what", "whose", "a", "an"})  # "the company" itself refers back
+_CALENDAR = frozenset(_CALENDAR_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -15,12 +34,13 @@ class Query:
     """A parsed question: the words to search, the outlets and dates it names, the turn it follows."""
 
     question: str
-    context: str = ""  # the earlier user turn a follow-up refers to ("" when none)
+    context: str = ""  # the earlier user turn(s) a follow-up refers to ("" when none)
     outlets: tuple[str, ...] = ()  # indexed outlets named in the question itself
     context_outlets: tuple[str, ...] = ()  # indexed outlets named in the earlier turn
     days: tuple[str, ...] = ()  # ISO days mentioned ("on October 7, 2023")
     since: str | None = None  # soft range from "after ..." / "between ... and ..."
     until: str | None = None
+    need: str = ALONE  # ALONE, DEPENDS or MAYBE (the retrieval evidence decides: `Searcher.find`)
 
     @property
     def text(self) -> str:
@@ -35,35 +55,107 @@ def parse_query(
     history: list[dict] | None = None,
     default_year: int | None = None,
 ) -> Query:
-    """``question`` (+ earlier turns ``{"role", "content"}``, oldest first) -> `Query`."""
+    """``question`` (+ earlier turns ``{"role", "content"}``, oldest first) -> `Query`.
+
+    The earlier turns are read only when the question may depend on them (`history_need`); a
+    self-contained question gets exactly the `Query` it would get asked alone."""
     matcher = OutletMatcher(outlets)
-    context = fold_history(question, history)
     year = default_year or date.today().year
     dates = parse_dates(question, year)
+    own_outlets = matcher.find(question)
+    need = history_need(question, own_outlets) if history else ALONE
+    context = fold_history(question, history, matcher=matcher) if need != ALONE else ""
+    if not context:
+        need = ALONE
     if context and not dates:
         dates = parse_dates(context, year)
     return Query(
         question=question,
         context=context,
-        outlets=matcher.find(question),
+        outlets=own_outlets,
         context_outlets=matcher.find(context) if context else (),
         days=dates.days,
         since=dates.since,
         until=dates.until,
+        need=need,
     )
 
 
-def fold_history(question: str, history: list[dict] | None) -> str:
-    """The earlier user turn a follow-up leans on: the most recent one, when there is any.
+def history_need(question: str, named_outlets: tuple[str, ...] = ()) -> str:
+    """Whether ``question`` continues the conversation, from its own structure:
+
+    DEPENDS: it opens with a connective ("And ...", "What about ..."), has fewer than `OWN_WORDS_MIN`
+    content words once the outlets and dates it names are set aside ("How did TechCrunch cover this?"),
+    or uses a pronoun before anything it could refer to ("Did he come back as CEO?").
+    ALONE: none of that, and no pronoun at all. MAYBE otherwise: retrieval evidence decides."""
+    if _CONNECTIVE.match(question):
+        return DEPENDS
+    own = own_words(question, named_outlets)
+    if len(own) < OWN_WORDS_MIN:
+        return DEPENDS
+    tokens = words(question)
+    lowered = [w.lower() for w in tokens]
+    pronoun_at = [
+        i
+        for i, w in enumerate(lowered)
+        if w in _PRONOUNS and not (w in {"this", "these", "those"} and _next(lowered, i) in _TIME_NOUNS)
+    ]
+    if not pronoun_at:
+        return ALONE
+    if not _has_referent(tokens[: pronoun_at[0]], named_outlets):
+        return DEPENDS
+    return MAYBE
+
+
+def own_words(question: str, named_outlets: tuple[str, ...] = ()) -> list[str]:
+    """The question's content words, without the words of the outlets it names and of calendar dates."""
+    outlet_words = {w.lower() for name in named_outlets for w in words(name)}
+    return [
+        w
+        for w in (t.lower() for t in words(question))
+        if w not in STOP_WORDS and w not in outlet_words and w not in _CALENDAR and not w.isdigit()
+    ]
+
+
+def _next(lowered: list[str], i: int) -> str:
+    return lowered[i + 1] if i + 1 < len(lowered) else ""
+
+
+def _has_referent(before: list[str], named_outlets: tuple[str, ...]) -> bool:
+    """A name (a capitalised word past the first, not an outlet or a month) or a determiner + noun before the
+    pronoun: "Which company ... its practices", "Did Sam Altman say he ..."."""
+    outlet_words = {w.lower() for name in named_outlets for w in words(name)}
+    for i, word in enumerate(before):
+        low = word.lower()
+        if low in outlet_words or low in _CALENDAR or low in STOP_WORDS:
+            continue
+        if i > 0 and word[:1].isupper():
+            return True
+        if i > 0 and before[i - 1].lower() in _DETERMINERS:
+            return True
+    return False
+
+
+def fold_history(question: str, history: list[dict] | None, *, matcher: OutletMatcher | None = None) -> str:
+    """The earlier user turn(s) a follow-up leans on: the most recent one, and when that one was itself a
+    follow-up, the turns before it back to one that stands alone (at most `MAX_FOLDED_TURNS`).
 
     Only user turns count: the assistant's earlier answer quotes many articles and would pull
     retrieval towards all of them. The new question keeps its own weight in retrieval; this
     text is added beside it, never instead of it."""
     if not history:
         return ""
+    matcher = matcher or OutletMatcher(())
+    folded: list[str] = []
     for turn in reversed(history):
-        if isinstance(turn, dict) and turn.get("role") == "user":
-            content = str(turn.get("content") or "").strip()
-            if content and content != question:
-                return content
-    return ""
+        if not (isinstance(turn, dict) and turn.get("role") == "user"):
+            continue
+        content = str(turn.get("content") or "").strip()
+        if not content or content == question:
+            continue
+        folded.insert(0, content)
+        if len(folded) >= MAX_FOLDED_TURNS:
+            break
+        if history_need(content, matcher.find(content)) != DEPENDS:
+            break
+    return " ".join(folded)

@@ -14,11 +14,12 @@ from qa.search.corpus import Corpus
 from qa.search.evidence import Evidence, evidence
 from qa.search.hybrid import HybridSearch, Retrieval
 from qa.search.outlets import OutletMatcher
-from qa.search.query import Query, parse_query
-from qa.search.rank import question_terms
+from qa.search.query import DEPENDS, MAYBE, Query, parse_query
+from qa.store.bm25 import Bm25Index
 from qa.store.chroma import Store
 from qa.store.config import index_config
 from qa.store.embeddings.factory import make_embeddings
+from qa.text.terms import content_words, prior_weight
 
 EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
 NOTHING_TO_SEARCH = (
@@ -110,7 +111,10 @@ class Searcher:
 
     def find(self, question: str, history: list[dict] | None, filters: Filters, k: int) -> Found:
         """Retrieve for a clean question. One corpus snapshot throughout: parsing, retrieval and evidence
-        agree even if an ingest finishes meanwhile, and the store's version is read once, not per stage."""
+        agree even if an ingest finishes meanwhile, and the store's version is read once, not per stage.
+
+        A question that may or may not continue the conversation (`Query.need` MAYBE) is first searched
+        alone; the earlier turns are folded in only when the question alone finds too little support."""
         corpus = self.corpus()
         bm25 = corpus.bm25
         if filters.outlets:
@@ -118,11 +122,18 @@ class Searcher:
         query = self.parse(question, history, version=bm25.version)
         if not bm25.terms([query.text])[0]:
             raise BadQuestionError(NOTHING_TO_SEARCH)
+        if query.need == MAYBE:
+            alone = self._search(self.parse(question, None, version=bm25.version), k, filters, corpus)
+            if alone.support.score >= self.settings.abstain_threshold:
+                return alone
+            query = replace(query, need=DEPENDS)
+        return self._search(query, k, filters, corpus)
+
+    def _search(self, query: Query, k: int, filters: Filters, corpus: Corpus) -> Found:
         retrieval = self.hybrid.retrieve(query, k, filters, corpus=corpus)
+        bm25 = corpus.bm25
         passage_terms = bm25.terms([f"{p.title}\n{p.text}" for p in retrieval.passages])
-        support = evidence(
-            retrieval.top_dense, question_terms(bm25, query), passage_terms, bm25.doc_freq, len(bm25.chunk_ids)
-        )
+        support = evidence(retrieval.top_dense, term_weights(bm25, query), passage_terms)
         return Found(query, retrieval, support)
 
     def close(self) -> None:
@@ -130,3 +141,16 @@ class Searcher:
         store = self.__dict__.get("store")
         if store is not None:
             store.close()
+
+
+def term_weights(bm25: Bm25Index, query: Query) -> dict[str, float]:
+    """The question's content words as the index sees them (stemmed), each weighted by its rarity in English;
+    the words of the outlets it names say where to look, not what is asked, and are left out."""
+    outlet_terms = {t for group in bm25.terms(list(query.outlets)) for t in group}
+    found = content_words(query.text)
+    weights: dict[str, float] = {}
+    for word, terms in zip(found, bm25.terms(found), strict=True):
+        for term in terms:
+            if term not in outlet_terms:
+                weights[term] = max(weights.get(term, 0.0), prior_weight(word))
+    return weights

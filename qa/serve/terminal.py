@@ -17,6 +17,7 @@ from rich.text import Text
 
 from qa.core.types import Answer
 from qa.eval import COLUMNS
+from qa.text.display import outlet_display, short_date
 
 # C0 controls but newline and tab, DEL, C1 controls, and the bidi controls that can reorder what a terminal
 # shows (Trojan-source text); a single line also shows newlines, tabs and Unicode line separators
@@ -60,7 +61,10 @@ def render_answer(answer: Answer, out: Console, err: Console) -> None:
     """The answer, then each citation with its article, link, excerpt (sentence highlighted) and offsets."""
     if answer.notice:
         err.print(Text.assemble(("Note: ", "yellow"), inert_text(answer.notice)))
-    out.print(inert_text(answer.text, "bold" if not answer.abstained else "yellow", multiline=True))
+    if answer.abstained:
+        out.print(inert_text(answer.text, "yellow", multiline=True))
+    else:
+        _print_answer_text(answer, out)
     if answer.abstained:
         if answer.passages:
             out.print("\n[dim]Nearest excerpts (they do not answer the question):[/dim]")
@@ -84,10 +88,21 @@ def render_answer(answer: Answer, out: Console, err: Console) -> None:
 
 
 def _heading(lead: str, passage, *, bold: bool = False) -> Text:
-    """``lead`` then "title — outlet, day" of a passage, all of it inert."""
+    """``lead`` then "title — outlet, date" of a passage, all of it inert."""
     line = Text(lead, style="bold" if bold else "")
-    line.append(inert_plain(f"{passage.title} — {passage.source}, {passage.published[:10]}"))
+    where = ", ".join(part for part in (outlet_display(passage.source), short_date(passage.published)) if part)
+    line.append(inert_plain(f"{passage.title} — {where}"))
     return line
+
+
+def _print_answer_text(answer: Answer, out: Console) -> None:
+    """The direct answer in bold (its first line), then each quote line: outlet, date, sentence, ``[n]``."""
+    lines = answer.text.splitlines()
+    if answer.direct and lines:
+        out.print(inert_text(lines[0], "bold"))
+        lines = lines[1:]
+    for line in lines:
+        out.print(inert_text(line))
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -108,6 +123,11 @@ def render_eval(summary: dict, out: Console) -> None:
     if "passage_tokens" in summary:
         t = summary["passage_tokens"]
         out.print(f"passage length (word pieces): median {t['median']}, p95 {t['p95']}, max {t['max']}")
+    if summary.get("direct_by_kind"):
+        shown_kinds = ", ".join(f"{k} {v['exact']:.3f} (n={v['n']})" for k, v in summary["direct_by_kind"].items())
+        out.print(f"direct answers equal to the gold answer, by kind: {shown_kinds}")
+    if "duplicate_quotes" in summary:
+        out.print(f"sentences quoted twice in one answer: {summary['duplicate_quotes']}")
     if summary["skipped"]:
         out.print(f"{summary['skipped']} lines skipped")
 

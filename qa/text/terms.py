@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterable
+
+import Stemmer
+from wordfreq import zipf_frequency
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _SENTENCE_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -20,7 +24,7 @@ does do has have had according reported report reports article articles news bot
 there about into over after before between during while not no yes any all some more most other such
 only own same so too very can will would could should just say said says cover covered coverage i me
 my we our you your us tell published source sources outlet outlet's story stories piece pieces
-mention mentioned
+mention mentioned happen happened happens happening
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
@@ -47,8 +51,30 @@ def idf(n_docs: int, doc_freq: int) -> float:
     return math.log((n_docs + 1) / (doc_freq + 0.5))
 
 
+ZIPF_CEILING = 8.0  # zipf of "the" is 7.7: a word's weight is how far below that its frequency in English is
+MIN_PRIOR_WEIGHT = 0.25  # every content word counts a little
+
+
+def prior_weight(word: str) -> float:
+    """How informative ``word`` is in English at large (``8 - zipf``: "happened" 2.8, "Douma" 5.8, a word
+    English never uses 8), independent of any corpus: a one-article index has no usable term statistics."""
+    return max(MIN_PRIOR_WEIGHT, ZIPF_CEILING - zipf_frequency(word.lower(), "en"))
+
+
 def without(terms: Iterable[str], remove: Iterable[Iterable[str]]) -> list[str]:
     """``terms`` minus every term of the groups in ``remove`` (e.g. the words of outlet names: they say where,
     not what)."""
     drop = {t for group in remove for t in group}
     return [t for t in terms if t not in drop]
+
+
+_LOCAL = threading.local()  # a PyStemmer object is not thread-safe: one per thread
+
+
+def stems(text: str) -> list[str]:
+    """Stems of the content words of ``text`` ("convicted" -> "convict"), in order; the stemmer BM25 uses,
+    so a sentence and the index agree on word forms."""
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
+    return stemmer.stemWords(content_words(text))

@@ -10,6 +10,7 @@ from qa.core.errors import BadQuestionError, EmptyIndexError, IndexMismatchError
 from qa.core.types import Answer, Citation, Passage
 from qa.serve.ui.safe import link, markdown_text, text
 from qa.serve.ui.timeline import points, render_timeline, undated
+from qa.text.display import outlet_display
 
 NOT_FOUND_TITLE = "Not found in the corpus"
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -50,6 +51,8 @@ def answer_lines(answer: Answer, turn: int) -> str:
             last = match.end()
         parts.append(markdown_text(line[last:]))
         lines.append("".join(parts).strip())
+    if getattr(answer, "direct", None) and lines:  # the direct answer leads, in bold, with its citations
+        lines[0] = f'<strong class="qa-direct">{lines[0]}</strong>'
     return "\n".join(line for line in lines if line)
 
 
@@ -136,7 +139,7 @@ def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: 
     title = link(p.url, markdown_text(p.title or "(untitled article)"))
     meta = " · ".join(
         [
-            f'<span class="qa-outlet">{markdown_text(p.source or "unknown outlet")}</span>',
+            f'<span class="qa-outlet">{markdown_text(outlet_display(p.source) or "unknown outlet")}</span>',
             f'<time class="qa-date">{markdown_text(p.published[:10] or "date unknown")}</time>',
             f'<span class="qa-pos">{markdown_text(position)}</span>',
         ]

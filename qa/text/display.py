@@ -1,0 +1,42 @@
+"""How stored values read on screen: outlet names without feed taglines, dates as "Nov 17, 2023".
+The stored values are kept as they are; only the terminal, the chat and the answer text use these."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_TAGLINE_SEPARATORS = (" | ", ": ")  # "Cnbc | World Business News Leader": the feed's tagline follows
+_VOWELS = re.compile(r"[aeiouy]", re.IGNORECASE)
+_ACRONYM_MAX = 5  # letters: "Cnbc", "Bbc", "Npr" were acronyms before a feed title-cased them
+
+
+def outlet_display(name: str) -> str:
+    """``"Cnbc | World Business News Leader"`` -> ``"CNBC"``; ``"FOX News - Health"`` stays (a section, not a
+    tagline)."""
+    shown = " ".join((name or "").split())
+    for separator in _TAGLINE_SEPARATORS:
+        head = shown.split(separator)[0].strip()
+        if len(head) >= 3:
+            shown = head
+    words = [
+        w.upper() if w[:1].isupper() and len(w) <= _ACRONYM_MAX and w.isalpha() and not _VOWELS.search(w) else w
+        for w in shown.split(" ")
+    ]
+    return " ".join(words)
+
+
+def short_date(iso: str) -> str:
+    """``"2023-11-17T08:45:59Z"`` -> ``"Nov 17, 2023"``; ``""`` when there is no readable day."""
+    try:
+        day = date.fromisoformat((iso or "")[:10])
+    except ValueError:
+        return ""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def source_label(source: str, published: str) -> str:
+    """The head of a quote line: ``"The Verge, Nov 17, 2023"`` (outlet and date when known)."""
+    outlet = outlet_display(source) or "An article"
+    when = short_date(published)
+    return f"{outlet}, {when}" if when else outlet
