@@ -124,7 +124,8 @@ def render_eval(summary: dict, out: Console) -> None:
         t = summary["passage_tokens"]
         out.print(f"passage length (word pieces): median {t['median']}, p95 {t['p95']}, max {t['max']}")
     if summary.get("direct_by_kind"):
-        shown_kinds = ", ".join(f"{k} {v['exact']:.3f} (n={v['n']})" for k, v in summary["direct_by_kind"].items())
+        kinds = summary["direct_by_kind"].items()
+        shown_kinds = ", ".join(f"{inert(k)} {v['exact']:.3f} (n={v['n']})" for k, v in kinds)
         out.print(f"direct answers equal to the gold answer, by kind: {shown_kinds}")
     if "duplicate_quotes" in summary:
         out.print(f"sentences quoted twice in one answer: {summary['duplicate_quotes']}")
