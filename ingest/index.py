@@ -18,11 +18,12 @@ from ingest.plan import Plan, load, plan
 from ingest.write import Indexer, ProgressCallback
 from qa.core.errors import NothingToIngestError
 from qa.core.settings import Settings
-from qa.store.bm25 import Bm25Index
+from qa.store.arrays import read_version
 from qa.store.chroma import Store
 from qa.store.config import index_config
 from qa.store.lock import writer_lock
 from qa.store.schema import ManifestEntry
+from qa.store.sync import sync_arrays
 
 
 @dataclass
@@ -105,8 +106,11 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
     )
     summary.chunks_written, summary.chunks_deleted = apply(store, diff, manifest, settings, progress)
     version = store.bump_version() if summary.changed else store.version()
-    if summary.changed or Bm25Index.saved_version(settings.bm25_dir) != version:
-        Bm25Index.build(store.iter_passages(), version).save(settings.bm25_dir)
+    published = read_version(settings.arrays_dir)
+    if summary.changed or published is None or published.version != version:
+        # the search arrays follow by delta (only added or changed articles are read back), last: a run
+        # killed before this leaves the previous arrays serving, and the next run catches up
+        sync_arrays(store, settings.arrays_dir, index_config(settings), version)
     return summary
 
 

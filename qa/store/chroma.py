@@ -172,6 +172,18 @@ class Store:
             vectors.update({i: list(v) for i, v in zip(found["ids"], found["embeddings"], strict=True)})
         return vectors
 
+    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[Passage, list[float]]]:
+        """Passages and vectors of ``chunk_ids`` in one read per page (what the search arrays are built from)."""
+        chunks: dict[str, tuple[Passage, list[float]]] = {}
+        for batch in _batched(list(chunk_ids), _PAGE):
+            found = self._call(
+                "reading chunks",
+                lambda batch=batch: self._chunks.get(ids=batch, include=["documents", "metadatas", "embeddings"]),
+            )
+            for i, d, m, v in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True):
+                chunks[i] = (passage_from_record(i, d, m, 0.0), v)
+        return chunks
+
     def query_ids(self, embedding: Sequence[float], n: int, filters: Filters | None = None) -> list[str]:
         """Ids of the ``n`` nearest chunks (within ``filters``), nothing else: the caller holds the passages.
 
