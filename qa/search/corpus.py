@@ -90,8 +90,15 @@ class Corpus:
 
     @classmethod
     def open(cls, arrays: Arrays, signature: object = None) -> Corpus:
-        return cls(arrays, arrays.bm25(), Rows(arrays, arrays.passage), Rows(arrays, arrays.vectors),
-                   OutletRows(arrays), SentenceTerms(arrays), signature)
+        return cls(
+            arrays,
+            arrays.bm25(),
+            Rows(arrays, arrays.passage),
+            Rows(arrays, arrays.vectors),
+            OutletRows(arrays),
+            SentenceTerms(arrays),
+            signature,
+        )
 
     def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray | None = None) -> list[int]:
         """Exact top ``n`` live rows by cosine, among ``rows`` when given (a filter's rows)."""
@@ -135,10 +142,7 @@ class CorpusCache:
 
     def corpus(self) -> Corpus:
         folder = self.settings.arrays_dir
-        if self.settings.chroma_url:
-            key = self.open_store().version()
-        else:
-            key = signature(folder)
+        key = self.open_store().version() if self.settings.chroma_url else signature(folder)
         with self._lock:
             if self._corpus is None or self._corpus.signature != key:
                 self._corpus = self._load(folder, key)

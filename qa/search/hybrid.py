@@ -24,7 +24,7 @@ class Retrieval:
 
 
 class HybridSearch:
-    """Dense (exact, over the memory-mapped vectors) + BM25 candidates, every candidate scored by both, blended, boosted, diversified."""
+    """Dense (exact, memory-mapped vectors) + BM25 candidates, each scored by both, blended, boosted, diversified."""
 
     def __init__(self, corpora: CorpusCache, embeddings, settings: Settings, weights: Weights | None = None) -> None:
         self.corpora = corpora

@@ -25,10 +25,8 @@ K1 = 1.5  # bm25s defaults: the scores the dev-set figures were measured with
 B = 0.75
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s / scikit-learn's default token pattern
 # bm25s's English stop words, copied so that reading an index does not import bm25s (and scipy)
-STOP_WORDS = frozenset(
-    "a an and are as at be but by for if in into is it no not of on or such that the their then there these "
-    "they this to was will with".split()
-)
+_STOP_TEXT = "a an and are as at be but by for if in into is it no not of on or such that the their then there these "
+STOP_WORDS = frozenset((_STOP_TEXT + "they this to was will with").split())
 _STEM_CACHE_LIMIT = 500_000  # distinct words remembered per process (stemming is the costly part)
 
 

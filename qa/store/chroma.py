@@ -180,7 +180,8 @@ class Store:
                 "reading chunks",
                 lambda batch=batch: self._chunks.get(ids=batch, include=["documents", "metadatas", "embeddings"]),
             )
-            for i, d, m, v in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True):
+            columns = (found["ids"], found["documents"], found["metadatas"], found["embeddings"])
+            for i, d, m, v in zip(*columns, strict=True):
                 chunks[i] = (passage_from_record(i, d, m, 0.0), v)
         return chunks
 

@@ -53,11 +53,20 @@ def write_segment(root: Path, articles: list[ArticleChunks], dim: int) -> str:
         table = []
         for article in articles:
             first = article.passages[0]
-            table.append([article.article_id, article.content_hash, first.title, first.source, first.url,
-                          first.author, first.published])
+            table.append(
+                [
+                    article.article_id,
+                    article.content_hash,
+                    first.title,
+                    first.source,
+                    first.url,
+                    first.author,
+                    first.published,
+                ]
+            )
         owner = np.repeat(np.arange(len(articles), dtype=np.int32), [len(a.passages) for a in articles])
         numbers = np.array([[p.chunk_index, p.start, p.end] for p in passages], dtype=np.int64).reshape(-1, 3)
-        vectors = (np.concatenate([a.vectors for a in articles]) if articles else np.zeros((0, dim)))
+        vectors = np.concatenate([a.vectors for a in articles]) if articles else np.zeros((0, dim))
         np.save(staging / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         np.save(staging / "owner.npy", owner)
         np.save(staging / "numbers.npy", numbers)
@@ -118,13 +127,14 @@ class Segment:
     def article_rows(self) -> dict[str, tuple[int, int, str]]:
         """article id -> (first row, rows, content hash): an article's chunks are contiguous."""
         firsts = np.searchsorted(self.owner, np.arange(len(self.articles) + 1))
-        return {
-            a[0]: (int(firsts[i]), int(firsts[i + 1] - firsts[i]), a[1]) for i, a in enumerate(self.articles)
-        }
+        return {a[0]: (int(firsts[i]), int(firsts[i + 1] - firsts[i]), a[1]) for i, a in enumerate(self.articles)}
 
     def article_chunks(self, article_id: str) -> ArticleChunks:
         first, count, content_hash = self.article_rows[article_id]
         rows = range(first, first + count)
         return ArticleChunks(
-            article_id, content_hash, tuple(self.passage(r) for r in rows), np.array(self.vectors[first : first + count])
+            article_id,
+            content_hash,
+            tuple(self.passage(r) for r in rows),
+            np.array(self.vectors[first : first + count]),
         )

@@ -32,7 +32,9 @@ def sync_arrays(store: Store, folder: Path, config: dict, version: int | None = 
         manifest = {e.article_id: e for e in store.manifest().values() if e.state == "done"}
         kept: dict[str, str] = {}
         refs: list[SegmentRef] = []
-        for segment, alive, ref in zip(old.segments if old else [], old.alive if old else [], old.file.segments if old else [], strict=True):
+        for segment, alive, ref in zip(
+            old.segments if old else [], old.alive if old else [], old.file.segments if old else [], strict=True
+        ):
             dead = set(ref.deleted)
             for article_id, (first, count, content_hash) in segment.article_rows.items():
                 entry = manifest.get(article_id)
