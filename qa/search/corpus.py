@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.core.errors import IndexMismatchError, StoreError, WriterBusyError
+from qa.core.errors import StoreError, WriterBusyError
 from qa.core.settings import Settings
 from qa.core.types import Filters, Passage
 from qa.store.arrays import Arrays, read_version, signature
 from qa.store.bm25 import Bm25Index, tokenize
-from qa.store.config import index_config
+from qa.store.config import index_config, mismatch
 from qa.store.lock import writer_lock
 from qa.text.sentences import sentence_spans
 
@@ -151,10 +151,8 @@ class CorpusCache:
     def _load(self, folder: Path, key) -> Corpus:
         file = read_version(folder)
         if file is not None and file.config != self.config:
-            raise IndexMismatchError(
-                f"The index in {self.settings.data_dir} was built with {file.config}, the settings say {self.config}. "
-                "Run `qa ingest --rebuild ...` to rebuild it, or change the settings back."
-            )
+            location = self.settings.chroma_url or str(self.settings.chroma_dir.resolve())
+            raise mismatch(location, file.config, self.config)
         arrays = None
         if file is not None and (not self.settings.chroma_url or file.version == key):
             with contextlib.suppress(OSError, ValueError, KeyError, IndexError):  # damaged: rebuilt below

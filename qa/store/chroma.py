@@ -9,9 +9,9 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from qa.core.errors import IndexMismatchError
 from qa.core.settings import Settings
 from qa.core.types import Filters, Passage
+from qa.store.config import mismatch
 from qa.store.connect import map_errors, missing_collection, open_client
 from qa.store.schema import (
     CONFIG_ID,
@@ -60,15 +60,7 @@ class Store:
         )
         stored = json.loads(found["metadatas"][0]["config"]) if found["ids"] else None
         if stored is not None and stored != config and self.chunk_count() > 0:
-            differences = ", ".join(
-                f"{key}: index has {stored.get(key)!r}, settings say {config.get(key)!r}"
-                for key in sorted(set(stored) | set(config))
-                if stored.get(key) != config.get(key)
-            )
-            raise IndexMismatchError(
-                f"The index in {self.location} was built differently ({differences}). "
-                "Run `qa ingest --rebuild ...` to rebuild it, or change the settings back."
-            )
+            raise mismatch(self.location, stored, config)
         if adopt and stored != config:
             self._call(
                 "writing the index configuration",
