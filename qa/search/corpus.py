@@ -22,12 +22,11 @@ from qa.core.errors import StoreError, WriterBusyError
 from qa.core.settings import Settings
 from qa.core.types import Filters, Passage
 from qa.store.arrays import Arrays, read_version, signature
-from qa.store.bm25 import Bm25Index, tokenize
+from qa.store.bm25 import Bm25Index
 from qa.store.config import index_config, mismatch
 from qa.store.lock import writer_lock
-from qa.text.sentences import sentence_spans
 
-_SENTENCE_CACHE = 50_000  # rows whose sentence terms are kept (a question reads a few hundred)
+_ROW_CACHE = 50_000  # rows whose passage and sentence terms are kept (a question reads a few hundred)
 
 
 class Rows:
@@ -44,19 +43,19 @@ class Rows:
         return self._read(row)
 
 
-class SentenceTerms(Rows):
-    """Each row's sentences as sets of BM25 terms, computed the first time a question needs them."""
+class Cached(Rows):
+    """`Rows` that remember what they built (a question reads a few hundred rows, often the same ones)."""
 
-    def __init__(self, arrays: Arrays) -> None:
-        super().__init__(arrays, self._terms)
-        self._cache: dict[int, list[frozenset[str]]] = {}
+    def __init__(self, arrays: Arrays, read: Callable) -> None:
+        super().__init__(arrays, self._cached)
+        self._build = read
+        self._cache: dict[int, object] = {}
 
-    def _terms(self, row: int) -> list[frozenset[str]]:
+    def _cached(self, row: int):
         found = self._cache.get(row)
         if found is None:
-            text = self._arrays.passage(row).text
-            found = [frozenset(t) for t in tokenize([text[a:b] for a, b in sentence_spans(text)])]
-            if len(self._cache) >= _SENTENCE_CACHE:
+            found = self._build(row)
+            if len(self._cache) >= _ROW_CACHE:
                 self._cache.clear()
             self._cache[row] = found
         return found
@@ -82,21 +81,22 @@ class Corpus:
 
     arrays: Arrays
     bm25: Bm25Index
-    passages: Rows
+    passages: Cached
     vectors: Rows
     outlet_rows: OutletRows
-    sentence_terms: SentenceTerms
+    sentence_terms: Cached
     signature: object = field(default=None, compare=False)
 
     @classmethod
     def open(cls, arrays: Arrays, signature: object = None) -> Corpus:
+        sentences = Cached(arrays, arrays.sentence_terms)
         return cls(
             arrays,
             arrays.bm25(),
-            Rows(arrays, arrays.passage),
+            Cached(arrays, arrays.passage),
             Rows(arrays, arrays.vectors),
             OutletRows(arrays),
-            SentenceTerms(arrays),
+            sentences,
             signature,
         )
 

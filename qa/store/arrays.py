@@ -172,6 +172,10 @@ class Arrays:
         segment, local = self.locate(row)
         return segment.passage(local)
 
+    def sentence_terms(self, row: int) -> list[frozenset[str]]:
+        segment, local = self.locate(row)
+        return segment.sentence_terms(local)
+
     def vectors(self, rows) -> np.ndarray:
         """The vectors of global ``rows`` as one (len(rows), dim) float32 array."""
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)

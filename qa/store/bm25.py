@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -78,20 +77,24 @@ class Postings:
     docs: np.ndarray  # int32 row numbers inside the segment
     tfs: np.ndarray  # float32 term frequencies, aligned with docs
     lengths: np.ndarray  # int32 terms per row
+    names: list[str] = field(default_factory=list)  # term id -> term (read from disk; empty when just built)
 
     @classmethod
     def build(cls, term_lists: Sequence[list[str]]) -> Postings:
-        by_term: dict[str, list[tuple[int, int]]] = {}
-        for row, terms in enumerate(term_lists):
-            for term, tf in Counter(terms).items():
-                by_term.setdefault(term, []).append((row, tf))
-        vocab = {term: i for i, term in enumerate(sorted(by_term))}
-        sizes = np.fromiter((len(by_term[t]) for t in vocab), dtype=np.int64, count=len(vocab))
-        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=indptr[1:])
-        pairs = np.array([p for t in vocab for p in by_term[t]], dtype=np.int64).reshape(-1, 2)
+        ids: dict[str, int] = {}
+        flat = np.fromiter((ids.setdefault(term, len(ids)) for terms in term_lists for term in terms), dtype=np.int64)
         lengths = np.fromiter((len(t) for t in term_lists), dtype=np.int32, count=len(term_lists))
-        return cls(vocab, indptr, pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.float32), lengths)
+        rows = np.repeat(np.arange(len(term_lists), dtype=np.int64), lengths)
+        order = np.argsort(np.fromiter(ids, dtype=object, count=len(ids)).astype(str), kind="stable")
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[order] = np.arange(len(ids))  # terms numbered in sorted order: one layout for equal inputs
+        keys, tfs = np.unique(rank[flat] * max(1, len(term_lists)) + rows, return_counts=True)
+        terms, docs = np.divmod(keys, max(1, len(term_lists)))
+        indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=len(ids)), out=indptr[1:])
+        names = list(ids)
+        vocab = {names[i]: n for n, i in enumerate(order.tolist())}
+        return cls(vocab, indptr, docs.astype(np.int32), tfs.astype(np.float32), lengths)
 
     def save(self, folder: Path) -> None:
         (folder / "vocab.json").write_text(json.dumps(list(self.vocab)))
@@ -101,9 +104,12 @@ class Postings:
     @classmethod
     def open(cls, folder: Path) -> Postings:
         """Memory-mapped: pages are read when a query touches them and shared between processes."""
-        vocab = {term: i for i, term in enumerate(json.loads((folder / "vocab.json").read_text()))}
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in ("indptr", "docs", "tfs", "lengths")}
-        return cls(vocab, **arrays)
+        names = json.loads((folder / "vocab.json").read_text())
+        vocab = {term: i for i, term in enumerate(names)}
+        arrays = {
+            n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in ("indptr", "docs", "tfs", "lengths")
+        }
+        return cls(vocab, **arrays, names=names)
 
     def rows_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, term frequencies) of ``term`` in this segment; empty when absent."""

@@ -258,8 +258,6 @@ class Store:
             offset += len(ids)
 
 
-
-
 def _batched(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

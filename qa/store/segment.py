@@ -9,6 +9,7 @@ version file (`qa.store.arrays`), not an edit here."""
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import uuid
@@ -20,6 +21,9 @@ import numpy as np
 
 from qa.core.types import Passage
 from qa.store.bm25 import Postings, passage_terms_text, tokenize
+from qa.text.sentences import sentence_spans
+
+Sentences = list[list[str]]  # one chunk's sentences, each as its BM25 terms
 
 ARTICLE_FIELDS = ("article_id", "content_hash", "title", "source", "url", "author", "published")
 
@@ -42,9 +46,36 @@ def _blob(folder: Path, name: str, texts: list[str]) -> None:
     np.save(folder / f"{name}_off.npy", offsets)
 
 
-def write_segment(root: Path, articles: list[ArticleChunks], dim: int) -> str:
-    """Write ``articles`` as a new segment under ``root``; returns its name. Atomic: a kill leaves at
-    most a ``.tmp-*`` folder, which the next writer removes."""
+def chunk_sentences(passages: list[Passage]) -> list[Sentences]:
+    """Each chunk's sentences as BM25 terms (what sentence matching compares a question to)."""
+    spans = [sentence_spans(p.text) for p in passages]
+    flat = iter(tokenize(p.text[a:b] for p, chunk in zip(passages, spans, strict=True) for a, b in chunk))
+    return [[next(flat) for _ in chunk] for chunk in spans]
+
+
+def _sentence_arrays(folder: Path, sentences: list[Sentences], vocab: dict[str, int]) -> None:
+    """Sentence terms as ids into the segment's vocabulary: rows -> sentences -> term ids."""
+    per_row = np.zeros(len(sentences) + 1, dtype=np.int64)
+    np.cumsum([len(chunk) for chunk in sentences], out=per_row[1:])
+    flat = [terms for chunk in sentences for terms in chunk]
+    per_sentence = np.zeros(len(flat) + 1, dtype=np.int64)
+    np.cumsum([len(terms) for terms in flat], out=per_sentence[1:])
+    ids = np.fromiter((vocab[t] for terms in flat for t in terms), dtype=np.int32, count=int(per_sentence[-1]))
+    np.save(folder / "row_sentences.npy", per_row)
+    np.save(folder / "sentence_terms_off.npy", per_sentence)
+    np.save(folder / "sentence_terms.npy", ids)
+
+
+def write_segment(
+    root: Path,
+    articles: list[ArticleChunks],
+    dim: int,
+    terms: list[list[str]] | None = None,
+    sentences: list[Sentences] | None = None,
+) -> str:
+    """Write ``articles`` as a new segment under ``root``; returns its name (``terms``, ``sentences``: each
+    chunk's BM25 terms and sentence terms when the caller has them already). Atomic: a kill leaves at most
+    a ``.tmp-*`` folder, which the next writer removes."""
     name = uuid.uuid4().hex[:16]
     staging = root / f".tmp-{name}"
     staging.mkdir(parents=True)
@@ -73,7 +104,9 @@ def write_segment(root: Path, articles: list[ArticleChunks], dim: int) -> str:
         _blob(staging, "text", [p.text for p in passages])
         _blob(staging, "ids", [p.chunk_id for p in passages])
         (staging / "articles.json").write_text(json.dumps(table, ensure_ascii=False))
-        Postings.build(tokenize(passage_terms_text(p) for p in passages)).save(staging)
+        postings = Postings.build(terms if terms is not None else tokenize(passage_terms_text(p) for p in passages))
+        postings.save(staging)
+        _sentence_arrays(staging, sentences if sentences is not None else chunk_sentences(passages), postings.vocab)
         for path in staging.iterdir():  # on disk before the version file can name the segment
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -89,30 +122,41 @@ class Segment:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.name = folder.name
-        load = lambda name: np.load(folder / f"{name}.npy", mmap_mode="r")  # noqa: E731
+
+        def load(name: str) -> np.ndarray:  # a plain ndarray view of the mapping: no np.memmap per-access cost
+            return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
+
         self.vectors = load("vectors")
         self.owner = load("owner")
         self.numbers = load("numbers")
         self._text_off, self._ids_off = load("text_off"), load("ids_off")
-        self._text = np.memmap(folder / "text.bin", dtype=np.uint8, mode="r") if self._text_off[-1] else b""
-        self._ids = np.memmap(folder / "ids.bin", dtype=np.uint8, mode="r") if self._ids_off[-1] else b""
+        self._text, self._ids = _map(folder / "text.bin"), _map(folder / "ids.bin")
+        self._row_sentences, self._sentence_off = load("row_sentences"), load("sentence_terms_off")
+        self._sentence_terms = load("sentence_terms")
         self.articles: list[list[str]] = json.loads((folder / "articles.json").read_text())
         self.postings = Postings.open(folder)
         self.rows = len(self.owner)
 
-    def _cut(self, blob, offsets, row: int) -> str:
-        return bytes(blob[int(offsets[row]) : int(offsets[row + 1])]).decode("utf-8")
-
     def chunk_id(self, row: int) -> str:
-        return self._cut(self._ids, self._ids_off, row)
+        return self._ids[int(self._ids_off[row]) : int(self._ids_off[row + 1])].decode("utf-8")
+
+    def sentence_terms(self, row: int) -> list[frozenset[str]]:
+        """The row's sentences, each as the set of its BM25 terms."""
+        first, last = int(self._row_sentences[row]), int(self._row_sentences[row + 1])
+        bounds = self._sentence_off[first : last + 1].tolist()
+        if not bounds:
+            return []
+        names, base = self.postings.names, bounds[0]
+        words = [names[i] for i in self._sentence_terms[base : bounds[-1]].tolist()]
+        return [frozenset(words[a - base : b - base]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
     def passage(self, row: int) -> Passage:
         article = dict(zip(ARTICLE_FIELDS, self.articles[int(self.owner[row])], strict=True))
-        chunk_index, start, end = (int(x) for x in self.numbers[row])
+        chunk_index, start, end = self.numbers[row].tolist()
         return Passage(
             chunk_id=self.chunk_id(row),
             article_id=article["article_id"],
-            text=self._cut(self._text, self._text_off, row),
+            text=self._text[int(self._text_off[row]) : int(self._text_off[row + 1])].decode("utf-8"),
             start=start,
             end=end,
             title=article["title"],
@@ -138,3 +182,11 @@ class Segment:
             tuple(self.passage(r) for r in rows),
             np.array(self.vectors[first : first + count]),
         )
+
+
+def _map(path: Path) -> mmap.mmap | bytes:
+    """The file memory-mapped read-only (slicing gives bytes); empty files cannot be mapped."""
+    if not path.stat().st_size:
+        return b""
+    with open(path, "rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, prot=mmap.PROT_READ)
