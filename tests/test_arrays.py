@@ -187,3 +187,26 @@ def test_a_question_imports_neither_torch_nor_chromadb(indexed_corpus):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"cited": 1, "torch": False, "chromadb": False}
+
+
+QUESTIONS = [
+    "Why is Nimbus recalling e-bikes?",
+    "What did Coastal Daily report about the Old Mill Bridge repairs?",
+    "Who won the cup final?",
+    "Did the council approve the budget before or after the flood?",
+]
+QUERY_TOLERANCE = 0.999  # lowest cosine between the question vectors of the query and the ingest backend
+
+
+def test_questions_are_embedded_like_the_ingest_backend_and_rank_the_same(indexed_corpus):
+    from qa.store.embeddings.factory import make_embeddings, query_backend
+
+    assert query_backend(indexed_corpus) == "onnx" and indexed_corpus.embed_backend.startswith("torch")
+    asked = make_embeddings(query_backend(indexed_corpus)).encode(QUESTIONS)
+    ingested = make_embeddings(indexed_corpus.embed_backend).encode(QUESTIONS)
+    assert float(np.min(np.sum(asked * ingested, axis=1))) >= QUERY_TOLERANCE
+    same_as_ingest = Settings(**{**indexed_corpus.model_dump(), "query_backend": indexed_corpus.embed_backend})
+    light, heavy = Assistant(indexed_corpus), Assistant(same_as_ingest)
+    for question in QUESTIONS:
+        ranked = [[p.chunk_id for p in a.searcher.hybrid.search(question, 5)] for a in (light, heavy)]
+        assert ranked[0] == ranked[1], question
