@@ -186,9 +186,8 @@ def main() -> None:
     for row in rows:
         ratio, cpu = (f"{row[key]:.2f}x" if key in row else "" for key in ("ratio", "cpu_ratio"))
         spent = f"{row['cpu_s']:.1f}" if "cpu_s" in row else ""
-        print(
-            f"| {row['step']} | {row['pipeline']} | {row['wall_s']:.2f} | {spent} | {row['peak_rss_mb']:.0f} | {ratio} | {cpu} |"
-        )
+        cells = [row["step"], row["pipeline"], f"{row['wall_s']:.2f}", spent, f"{row['peak_rss_mb']:.0f}", ratio, cpu]
+        print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
