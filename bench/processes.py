@@ -5,10 +5,11 @@ tutorial's own process where one exists, in one run (so the ratios share the mac
 
 1. ingest: the tutorial's indexing script (RecursiveCharacterTextSplitter(1000, 200) -> HuggingFaceEmbeddings
    -> Chroma.from_documents) vs ``qa ingest`` of the same first ``--articles`` MultiHop-RAG articles,
-   each a fresh process into an empty folder; wall seconds and peak RSS.
+   each a fresh process into an empty folder (``--backends``: one ``qa ingest`` row each); wall and CPU
+   seconds, peak RSS; ratios are tutorial / ours (higher is faster).
 2. cold question: the tutorial's query process (HuggingFaceEmbeddings + Chroma from disk + similarity_search,
    on the index step 1 built) vs ``qa ask --json`` on ``--data-dir`` (an existing index, e.g. all 609
-   articles); wall seconds and peak RSS, median of ``--repeat`` runs.
+   articles); wall and CPU seconds and peak RSS, median of ``--repeat`` runs; ratios are ours / tutorial.
 3. chat: ``python app.py`` on ``--data-dir`` until its first ``/ask`` is answered (gradio_client).
 """
 
@@ -75,31 +76,28 @@ def qa(*args: str, env: dict | None = None) -> list[str]:
     return [sys.executable, "-m", "qa.serve.cli", *args]
 
 
-def ingest_rows(articles: int, work: Path) -> tuple[list[dict], Path]:
+def ingest_rows(articles: int, work: Path, backends: list[str]) -> tuple[list[dict], Path]:
     subset = work / "subset.jsonl"
     lines = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()][:articles]
     subset.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tutorial_dir = work / "tutorial-chroma"
-    tutorial = run([sys.executable, "-c", TUTORIAL_INGEST, str(subset), str(tutorial_dir)])
-    ours = run(qa("ingest", str(subset), "--data-dir", str(work / "ours"), "--json"))
-    rows = [
-        {
-            "step": f"ingest {articles} articles",
-            "pipeline": "LangChain tutorial script",
-            "wall_s": tutorial[0],
-            "cpu_s": tutorial[2],
-            "peak_rss_mb": tutorial[1],
-        },
-        {
-            "step": f"ingest {articles} articles",
-            "pipeline": "qa ingest",
-            "wall_s": ours[0],
-            "cpu_s": ours[2],
-            "peak_rss_mb": ours[1],
-            "ratio": tutorial[0] / ours[0],
-            "cpu_ratio": tutorial[2] / ours[2],
-        },
-    ]
+    wall, rss, cpu = run([sys.executable, "-c", TUTORIAL_INGEST, str(subset), str(tutorial_dir)])
+    step = f"ingest {articles} articles"
+    rows = [{"step": step, "pipeline": "LangChain tutorial script", "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss}]
+    for backend in backends:
+        command = qa("ingest", str(subset), "--data-dir", str(work / f"ours-{backend}"), "--json")
+        o_wall, o_rss, o_cpu = run(command, env={"QA_EMBED_BACKEND": backend})
+        rows.append(
+            {
+                "step": step,
+                "pipeline": f"qa ingest ({backend})",
+                "wall_s": o_wall,
+                "cpu_s": o_cpu,
+                "peak_rss_mb": o_rss,
+                "ratio": wall / o_wall,
+                "cpu_ratio": cpu / o_cpu,
+            }
+        )
     return rows, tutorial_dir
 
 
@@ -172,10 +170,11 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-chat", action="store_true")
+    parser.add_argument("--backends", default="torch-bf16", help="embedding backends of `qa ingest`, comma-separated")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qa-processes-") as folder:
-        rows, tutorial_dir = ingest_rows(args.articles, Path(folder))
+        rows, tutorial_dir = ingest_rows(args.articles, Path(folder), args.backends.split(","))
         rows += ask_rows(args.data_dir, tutorial_dir, args.repeat)
         if not args.skip_chat:
             rows.append(chat_row(args.data_dir))
