@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import shutil
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from qa.store.bm25 import Bm25Index, Part
 from qa.store.segment import Segment
 
 CURRENT = "current.json"
+_OPEN: weakref.WeakValueDictionary[str, Segment] = weakref.WeakValueDictionary()  # segment name -> open segment
 SEGMENTS = "segments"
 FORMAT = 1  # bump when the files change meaning: older arrays are then rebuilt from the store
 
@@ -135,9 +137,13 @@ class Arrays:
 
     @classmethod
     def open(cls, folder: Path, file: VersionFile) -> Arrays:
+        """Segments this process has open already are reused (a segment's name is unique and its files
+        never change, even when linked into a chat snapshot): a new version costs its new segments only."""
         arrays = cls(folder, file)
         for ref in file.segments:
-            segment = Segment(folder / SEGMENTS / ref.name)
+            segment = _OPEN.get(ref.name)
+            if segment is None:
+                segment = _OPEN[ref.name] = Segment(folder / SEGMENTS / ref.name)
             alive = np.ones(segment.rows, dtype=bool)
             alive[list(ref.deleted)] = False
             arrays.segments.append(segment)
