@@ -167,7 +167,10 @@ class Arrays:
         return np.concatenate([np.flatnonzero(a) + o for a, o in zip(self.alive, self.offsets, strict=False)] or [[]])
 
     def bm25(self) -> Bm25Index:
-        parts = [Part(s.postings, int(o), a) for s, o, a in zip(self.segments, self.offsets, self.alive, strict=False)]
+        parts = [
+            Part(s.postings, int(o), a, bool(a.all()))
+            for s, o, a in zip(self.segments, self.offsets, self.alive, strict=False)
+        ]
         return Bm25Index(parts, self.total_rows, self.version, LiveIds(self))
 
     def locate(self, row: int) -> tuple[Segment, int]:
@@ -197,7 +200,8 @@ class Arrays:
         scores = np.full(self.total_rows, -np.inf, dtype=np.float32)
         for segment, alive, offset in zip(self.segments, self.alive, self.offsets, strict=False):
             part = _blocked_dot(segment.vectors, vector)
-            part[~alive] = -np.inf
+            if not alive.all():
+                part[~alive] = -np.inf
             scores[offset : offset + segment.rows] = part
         return scores
 

@@ -127,6 +127,7 @@ class Part:
     postings: Postings
     offset: int
     alive: np.ndarray  # bool per segment row
+    full: bool = False  # every row alive: postings need no filtering
 
 
 class Bm25Index:
@@ -145,14 +146,16 @@ class Bm25Index:
         found = []
         for part in self.parts:
             rows, tfs = part.postings.rows_of(term)
-            if len(rows):
+            if len(rows) and part.full:
+                found.append((part, rows, tfs))
+            elif len(rows):
                 keep = part.alive[rows]
                 found.append((part, rows[keep], tfs[keep]))
         return found
 
     def scores_for(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (dead rows and a question without terms score 0)."""
-        scores = np.zeros(self.total_rows, dtype=np.float64)
+        scores = np.zeros(self.total_rows, dtype=np.float32)
         for term in tokenize([query])[0]:  # repeated words count again, as in bm25s
             found = self._postings(term)
             df = sum(len(rows) for _, rows, _ in found)
@@ -161,8 +164,8 @@ class Bm25Index:
             idf = np.log(1 + (self.live - df + 0.5) / (df + 0.5))
             for part, rows, tfs in found:
                 norm = K1 * ((1 - B) + B * part.postings.lengths[rows] / self.average_length)
-                scores[part.offset + rows] += idf * tfs / (norm + tfs)
-        return scores.astype(np.float32)
+                scores[part.offset + rows] += (idf * tfs / (norm + tfs)).astype(np.float32)
+        return scores
 
     def terms(self, texts: list[str]) -> list[list[str]]:
         """The index's own view of ``texts``: stemmed words without stop words."""
