@@ -62,6 +62,7 @@ def _unreachable(exc: BaseException) -> bool:
 def _refused(exc: BaseException) -> bool:
     from chromadb.errors import AuthorizationError, ChromaAuthError  # chromadb loads in open_client, first
 
+
     return any(isinstance(e, AuthorizationError | ChromaAuthError) or _REFUSED.search(str(e)) for e in _causes(exc))
 
 
@@ -77,6 +78,7 @@ def _one_line(exc: BaseException) -> str:
     if text.endswith("Underlying error:") and len(lines) > 1:  # chromadb's wrapper puts the cause on line 2
         text = f"{text} {lines[1]}"
     return text[:300]
+
 
 
 def open_client(settings: Settings):
@@ -138,3 +140,5 @@ def _limit_waits(client, seconds: float) -> None:
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(seconds, connect=min(_CONNECT_SECONDS, seconds))
+
+

@@ -30,6 +30,8 @@ def content_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOP_WORDS]
 
 
+
+
 def word_set(text: str) -> set[str]:
     """Lower-cased words of ``text`` without stop words, as a set (how sentences are compared to a question)."""
     return {w.lower().strip("'’") for w in _SENTENCE_WORD.findall(text)} - STOP_WORDS

@@ -7,6 +7,7 @@ about half the CPU when the cores are busy with anything else. ``torch-bf16`` ru
 in bfloat16 (AMX / AVX-512 BF16), about twice the fp32 rate with cosine >= 0.9999 to the fp32 vectors.
 """
 
+
 from __future__ import annotations
 
 import os
