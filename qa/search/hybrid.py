@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense search in Chroma plus BM25 over the same chunks, blended with soft news boosts
-(outlets and dates the question names), then spread across articles so comparisons get both sides."""
+"""Hybrid retrieval: exact dense search plus BM25 over the same chunks (the search arrays), blended with soft
+news boosts (outlets and dates the question names), then spread across articles so comparisons get both sides."""
 
 from __future__ import annotations
 
