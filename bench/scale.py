@@ -125,7 +125,7 @@ def worker(
         started = time.perf_counter()
         while written < size:
             batch = list(corpus.articles(articles, ARTICLES_PER_WRITE))
-            written += indexer.write(batch, {}, lambda done: None)
+            written += indexer.write(indexer.prepare_all(batch), {}, lambda done: None)
             articles += len(batch)
         version = store.bump_version()
         build_seconds += time.perf_counter() - started
@@ -146,7 +146,7 @@ def worker(
             latencies.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()  # 100 more articles: chunks into the store, then the arrays by delta
         batch = list(corpus.articles(articles, 100))
-        written += indexer.write(batch, {}, lambda done: None)
+        written += indexer.write(indexer.prepare_all(batch), {}, lambda done: None)
         articles += len(batch)
         version = store.bump_version()
         sync_arrays(store, settings.arrays_dir, index_config(settings), version)
