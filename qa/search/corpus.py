@@ -150,11 +150,12 @@ class CorpusCache:
 
     def _load(self, folder: Path, key) -> Corpus:
         file = read_version(folder)
-        if file is not None and file.config != self.config:
+        current = file is not None and (not self.settings.chroma_url or file.version == key)
+        if current and file.config != self.config:  # stale server arrays are rebuilt (the store checks) below
             location = self.settings.chroma_url or str(self.settings.chroma_dir.resolve())
             raise mismatch(location, file.config, self.config)
         arrays = None
-        if file is not None and (not self.settings.chroma_url or file.version == key):
+        if current:
             with contextlib.suppress(OSError, ValueError, KeyError, IndexError):  # damaged: rebuilt below
                 arrays = Arrays.open(folder, file)
         if arrays is None:
