@@ -1,4 +1,4 @@
-"""How the index scales: build time, disk, memory and `ask` latency at 10k / 100k / 300k chunks, embedded and server.
+"""How the index scales: build time, disk, memory, start-up, `ask` latency and the cost of adding 100 articles.
 
 Chunks are written through the project's own `Indexer` (chunking, pending/done manifest, `Store`) from
 synthetic articles made of MultiHop-RAG sentences; their vectors are random unit vectors (embedding
@@ -6,6 +6,7 @@ synthetic articles made of MultiHop-RAG sentences; their vectors are random unit
 real path: `Assistant.ask` with the real query embedding, dense search in Chroma, BM25, blending.
 
     .venv/bin/python bench/scale.py --sizes 10000,100000 --modes embedded,server
+    .venv/bin/python bench/scale.py --sizes 100000,1000000 --modes arrays   # synthetic arrays, no Chroma
 
 Each mode runs in its own worker process (so its RSS is its own); sizes grow one store incrementally.
 """
@@ -105,9 +106,9 @@ def worker(
     from ingest.write import Indexer
     from qa.answer.assistant import Assistant
     from qa.core.settings import Settings
-    from qa.store.bm25 import Bm25Index
     from qa.store.chroma import Store
     from qa.store.config import index_config
+    from qa.store.sync import sync_arrays
 
     settings = Settings(data_dir=work / f"{mode}-data", collection="scale", chroma_url=url)
     store = Store(settings)
@@ -121,20 +122,17 @@ def worker(
         started = time.perf_counter()
         while written < size:
             batch = list(corpus.articles(articles, ARTICLES_PER_WRITE))
-            written += indexer.write(batch, {}, lambda done: None)
+            written += indexer.write(indexer.prepare_all(batch), {}, lambda done: None)
             articles += len(batch)
         version = store.bump_version()
         build_seconds += time.perf_counter() - started
 
         started = time.perf_counter()
-        Bm25Index.build(store.iter_passages(), version).save(settings.bm25_dir)
-        bm25_build = time.perf_counter() - started
-        started = time.perf_counter()
-        Bm25Index.load(settings.bm25_dir)
-        bm25_load = time.perf_counter() - started
+        sync_arrays(store, settings.arrays_dir, index_config(settings), version)
+        arrays_sync = time.perf_counter() - started
 
         assistant = Assistant(settings)
-        assistant.search.embeddings.embed_query("load the model first")
+        assistant.searcher.hybrid.embeddings.embed_query("load the model first")
         started = time.perf_counter()
         assistant.ask("warm-up: the first question loads this corpus version (BM25 and passages)")
         first_ask = time.perf_counter() - started
@@ -143,27 +141,40 @@ def worker(
             started = time.perf_counter()
             assistant.ask(question)
             latencies.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()  # 100 more articles: chunks into the store, then the arrays by delta
+        batch = list(corpus.articles(articles, 100))
+        written += indexer.write(indexer.prepare_all(batch), {}, lambda done: None)
+        articles += len(batch)
+        version = store.bump_version()
+        sync_arrays(store, settings.arrays_dir, index_config(settings), version)
+        add_100 = time.perf_counter() - started
+        started = time.perf_counter()
+        assistant.ask(asked[0])
+        reload_ask = time.perf_counter() - started
+        assert assistant.stats()["corpus_version"] == version
         chroma_path = Path(os.environ["QA_SCALE_SERVER_PATH"]) if url else settings.chroma_dir
         row = {
             "mode": mode,
             "chunks": store.chunk_count(),
             "articles": articles,
             "build_s": round(build_seconds, 1),
-            "bm25_build_s": round(bm25_build, 1),
-            "bm25_load_s": round(bm25_load, 2),
-            "first_ask_s": round(first_ask, 1),
-            "disk_mb": round(disk_mb(chroma_path, settings.bm25_dir), 1),
+            "arrays_s": round(arrays_sync, 1),
+            "start_s": round(first_ask, 2),
+            "disk_mb": round(disk_mb(chroma_path, settings.arrays_dir), 1),
             "rss_mb": round(rss_mb(), 0),
             "server_rss_mb": round(rss_mb(server_pid), 0) if server_pid else 0,
             "p50_ms": round(statistics.median(latencies), 1),
             "p95_ms": round(percentile(latencies, 0.95), 1),
+            "add_100_s": round(add_100, 2),
+            "reload_ask_s": round(reload_ask, 2),
         }
         print(json.dumps(row), flush=True)
         del assistant
 
 
 def run_mode(mode: str, args: argparse.Namespace, work: Path) -> list[dict]:
-    """One worker process per mode (and one `chroma run` for server mode); returns its rows."""
+    """One worker process per mode (and one `chroma run` for server mode; ``arrays``: synthetic search
+    arrays alone, see `bench/scale_arrays.py`); returns its rows."""
     env = {**os.environ, "QA_EMBED_THREADS": "1", "ANONYMIZED_TELEMETRY": "False"}
     command = [sys.executable, __file__, "--worker", mode, "--sizes", args.sizes, "--questions", str(args.questions)]
     command += ["--work-dir", str(work)] + (["--reuse"] if args.reuse else [])
@@ -192,19 +203,21 @@ COLUMNS = (
     ("mode", "mode", "{}"),
     ("chunks", "chunks", "{:,}"),
     ("build_s", "build s", "{}"),
-    ("bm25_build_s", "BM25 build s", "{}"),
-    ("bm25_load_s", "BM25 load s", "{}"),
-    ("first_ask_s", "1st ask s", "{}"),
+    ("arrays_s", "arrays build s", "{}"),
+    ("start_s", "start-up s", "{}"),
     ("disk_mb", "disk MB", "{}"),
     ("rss_mb", "client RSS MB", "{:.0f}"),
     ("server_rss_mb", "server RSS MB", "{:.0f}"),
+    ("anon_mb", "of which private MB", "{:.0f}"),
     ("p50_ms", "ask p50 ms", "{}"),
     ("p95_ms", "ask p95 ms", "{}"),
+    ("add_100_s", "add 100 articles s", "{}"),
+    ("reload_ask_s", "next ask (reload) s", "{}"),
 )
 
 
 def format_row(row: dict) -> str:
-    return "| " + " | ".join(fmt.format(row[key]) for key, _, fmt in COLUMNS) + " |"
+    return "| " + " | ".join(fmt.format(row[key]) if key in row else "" for key, _, fmt in COLUMNS) + " |"
 
 
 def print_table(rows: list[dict]) -> None:
@@ -227,6 +240,11 @@ def main() -> None:
     parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    if args.worker == "arrays":
+        from scale_arrays import worker as arrays_worker
+
+        arrays_worker(sizes, args.work_dir, questions(args.questions))
+        return
     if args.worker:
         worker(args.worker, sizes, args.work_dir, args.url, args.server_pid, args.questions, args.reuse)
         return

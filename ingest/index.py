@@ -8,6 +8,7 @@ deterministic, so a repeated upsert never duplicates anything.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -15,14 +16,16 @@ from pathlib import Path
 
 from ingest.plan import Plan, load, plan
 from ingest.write import Indexer, ProgressCallback
-from qa.core.errors import NothingToIngestError
+from qa.core.errors import NothingToIngestError, QAError
 from qa.core.settings import Settings
 from qa.core.types import Skip
-from qa.store.bm25 import Bm25Index
+from qa.store.arrays import read_version
 from qa.store.chroma import Store
 from qa.store.config import index_config
+from qa.store.embeddings.factory import make_embeddings, query_backend
 from qa.store.lock import writer_lock
 from qa.store.schema import ManifestEntry
+from qa.store.sync import sync_arrays
 
 
 @dataclass
@@ -105,9 +108,21 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
     )
     summary.chunks_written, summary.chunks_deleted = apply(store, diff, manifest, settings, progress)
     version = store.bump_version() if summary.changed else store.version()
-    if summary.changed or Bm25Index.saved_version(settings.bm25_dir) != version:
-        Bm25Index.build(store.iter_passages(), version).save(settings.bm25_dir)
+    published = read_version(settings.arrays_dir)
+    if summary.changed or published is None or published.version != version:
+        # the search arrays follow by delta (only added or changed articles are read back), last: a run
+        # killed before this leaves the previous arrays serving, and the next run catches up
+        sync_arrays(store, settings.arrays_dir, index_config(settings), version)
+    prepare_query_model(settings)
     return summary
+
+
+def prepare_query_model(settings: Settings) -> None:
+    """Export (once, cached) the ONNX model questions are embedded with, now that torch is at hand, so the
+    first `qa ask` does not pay for it; a failure here only moves the export to that first question."""
+    embeddings = make_embeddings(query_backend(settings), threads=settings.embed_threads)
+    with contextlib.suppress(QAError):
+        getattr(embeddings, "model_file", None)
 
 
 def apply(

@@ -19,7 +19,7 @@ import pytest
 from ingest.index import ingest
 from qa.core.errors import NothingToIngestError, StoreError
 from qa.core.settings import Settings
-from qa.store.bm25 import Bm25Index
+from qa.store.arrays import Arrays, read_version
 from qa.store.chroma import Store
 from qa.store.lock import writer_lock
 
@@ -61,6 +61,13 @@ def clean_build(paths: list[Path], root: Path) -> Snapshot:
     settings = Settings(data_dir=root / "clean-build")
     ingest(paths, settings)
     return snapshot(settings)
+
+
+def published(settings: Settings) -> Arrays:
+    """The search arrays a reader would open now."""
+    file = read_version(settings.arrays_dir)
+    assert file is not None, "no search arrays published"
+    return Arrays.open(settings.arrays_dir, file)
 
 
 @pytest.fixture()
@@ -184,14 +191,14 @@ def test_many_changes_at_once_end_equal_to_a_clean_build(corpus, settings, tmp_p
     assert after == clean_build([corpus], tmp_path)
 
 
-def test_bm25_follows_every_change(corpus, settings):
+def test_search_arrays_follow_every_change(corpus, settings):
     ingest([corpus], settings)
     (corpus / "page.html").unlink()
     ingest([corpus], settings)
     store = Store(settings)
-    bm25 = Bm25Index.load(settings.bm25_dir)
-    assert bm25 is not None and bm25.version == store.version()
-    assert set(bm25.chunk_ids) == store.chunk_ids()
+    arrays = published(settings)
+    assert arrays.version == store.version()
+    assert set(arrays.bm25().chunk_ids) == store.chunk_ids()
 
 
 def test_skips_are_listed_with_reasons_and_the_rest_is_indexed(corpus, settings):
@@ -238,9 +245,9 @@ def test_a_second_writer_is_refused_at_once(corpus, settings):
 # ---- interrupted runs -------------------------------------------------------------------------
 
 
-def test_a_run_interrupted_after_its_writes_still_refreshes_bm25_next_time(corpus, settings):
+def test_a_run_interrupted_after_its_writes_still_refreshes_the_arrays_next_time(corpus, settings):
     """Ctrl-C (or a kill) after the last article is written but before the run ends: the next run,
-    which has nothing left to embed, must still bring the BM25 side in line with the store."""
+    which has nothing left to embed, must still bring the search arrays in line with the store."""
     ingest([corpus], settings)
     shutil.copy(NASTY / "cp1252.txt", corpus / "cafe.txt")
 
@@ -252,9 +259,9 @@ def test_a_run_interrupted_after_its_writes_still_refreshes_bm25_next_time(corpu
     rerun = ingest([corpus], settings)
     assert rerun.chunks_written == 0 and rerun.unchanged == ALL_GOOD + 1
     store = Store(settings)
-    bm25 = Bm25Index.load(settings.bm25_dir)
-    assert bm25 is not None and bm25.version == store.version()
-    assert set(bm25.chunk_ids) == store.chunk_ids()
+    arrays = published(settings)
+    assert arrays.version == store.version()
+    assert set(arrays.bm25().chunk_ids) == store.chunk_ids()
 
 
 def test_a_rebuild_killed_between_dropping_chunks_and_manifest_is_repaired_by_a_plain_run(corpus, settings, tmp_path):
@@ -454,8 +461,7 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_build_above_the_hnsw_sync_t
     again = qa_ingest(paths, settings)
     assert (again["chunks_written"], again["unchanged"], again["added"]) == (0, len(expected), 0)
     assert_same_as_clean_build(inspect(settings), expected)
-    bm25 = Bm25Index.load(settings.bm25_dir)
-    assert bm25 is not None and sorted(bm25.chunk_ids) == sorted(inspect(settings)["ids"])
+    assert sorted(published(settings).bm25().chunk_ids) == sorted(inspect(settings)["ids"])
 
 
 @pytest.mark.slow

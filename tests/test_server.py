@@ -145,7 +145,7 @@ def test_bm25_cache_is_kept_per_server_and_collection(chroma_server, corpus, tmp
     data_dir = tmp_path / "one-data-dir"
     embedded = make_settings(data_dir, collection="news")
     served = make_settings(data_dir, chroma_server.url, collection="news-bm25-key")
-    assert len({embedded.bm25_dir, served.bm25_dir, make_settings(data_dir, "http://other:8000").bm25_dir}) == 3
+    assert len({embedded.arrays_dir, served.arrays_dir, make_settings(data_dir, "http://other:8000").arrays_dir}) == 3
 
     (corpus / "lighthouse.md").write_text(LIGHTHOUSE)
     same_name = make_settings(data_dir, chroma_server.url, collection="news")

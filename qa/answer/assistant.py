@@ -12,7 +12,7 @@ from qa.core.types import Answer, Filters
 from qa.core.validate import check_history, check_k, clean_question
 from qa.search.searcher import Searcher
 from qa.store.chroma import Store
-from qa.store.stats import corpus_stats
+from qa.store.stats import arrays_stats
 
 
 class Assistant:
@@ -27,7 +27,12 @@ class Assistant:
         return self.searcher.store
 
     def stats(self) -> dict:
-        return corpus_stats(self.store, self.settings)
+        """What is indexed, as the search arrays this assistant answers from say."""
+        return arrays_stats(self.searcher.current().arrays, self.settings)
+
+    def articles(self) -> list[tuple[str, str, str]]:
+        """(title, outlet, published) of every indexed article."""
+        return list(self.searcher.current().articles)
 
     def warm_up(self) -> None:
         """Load the model, the BM25 side and the outlet list now rather than on the first question."""

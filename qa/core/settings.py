@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         "torch-bf16",
         description="Embedding backend: torch-bf16 (same dev-set quality as fp32, ~2x faster), torch, onnx, onnx-int8.",
     )
+    query_backend: str = Field(
+        "auto",
+        description="Backend embedding questions: auto (ONNX fp32, or onnx-int8 for an onnx-int8 index: no torch "
+        "import), or any embed_backend value.",
+    )
     embed_batch_size: int = Field(16, ge=1, description="Texts per model call; small batches suit one-thread workers.")
     write_batch_articles: int = Field(32, ge=1, description="Articles embedded and written per step.")
     embed_threads: int = Field(0, ge=0, description="Embedding worker threads, one core each (0: all cores).")
@@ -79,12 +84,13 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
-    def bm25_dir(self) -> Path:
-        """The local BM25 cache of this collection; per server, so two servers' corpora never mix."""
+    def arrays_dir(self) -> Path:
+        """The search arrays of this collection (a derived cache of the store); per server, so two
+        servers' corpora never mix."""
         if not self.chroma_url:
-            return self.data_dir / "bm25" / self.collection
+            return self.data_dir / "arrays" / self.collection
         server = re.sub(r"[^A-Za-z0-9.-]+", "_", self.chroma_url.split("://", 1)[-1].rstrip("/"))
-        return self.data_dir / "bm25-servers" / server / self.collection
+        return self.data_dir / "arrays-servers" / server / self.collection
 
 
 @lru_cache(maxsize=1)

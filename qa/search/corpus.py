@@ -1,87 +1,183 @@
-"""The in-memory side of one corpus version: BM25, every chunk's passage, vector and sentence terms,
-loaded once per version and shared by every question until an ingest moves the version on."""
+"""The search side of one corpus version, read from the persisted search arrays (`qa.store.arrays`):
+memory-mapped vectors, BM25 segments and chunk rows, opened in milliseconds whatever the corpus size.
+
+Embedded mode answers from the arrays alone: the last ingest published them under the writer lock, so
+their version file is the corpus version readers serve; Chroma is opened only to rebuild missing arrays.
+Server mode asks the server for its version on each question and catches up by delta when it moved."""
 
 from __future__ import annotations
 
 import contextlib
+import shutil
+import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
+from qa.core.errors import StoreError, WriterBusyError
 from qa.core.settings import Settings
-from qa.core.types import Passage
+from qa.core.types import Filters, Passage
+from qa.store.arrays import Arrays, read_version, signature
 from qa.store.bm25 import Bm25Index
-from qa.store.chroma import Store
-from qa.text.sentences import sentence_spans
+from qa.store.config import index_config, mismatch
+from qa.store.lock import writer_lock
+
+_ROW_CACHE = 50_000  # rows whose passage and sentence terms are kept (a question reads a few hundred)
+
+
+class Rows:
+    """``rows[i]`` built on demand from the arrays: passages, vectors (``rows[list]``), sentence terms."""
+
+    def __init__(self, arrays: Arrays, read: Callable) -> None:
+        self._arrays = arrays
+        self._read = read
+
+    def __len__(self) -> int:
+        return self._arrays.total_rows
+
+    def __getitem__(self, row):
+        return self._read(row)
+
+
+class Cached(Rows):
+    """`Rows` that remember what they built (a question reads a few hundred rows, often the same ones)."""
+
+    def __init__(self, arrays: Arrays, read: Callable) -> None:
+        super().__init__(arrays, self._cached)
+        self._build = read
+        self._cache: dict[int, object] = {}
+
+    def _cached(self, row: int):
+        found = self._cache.get(row)
+        if found is None:
+            found = self._build(row)
+            if len(self._cache) >= _ROW_CACHE:
+                self._cache.clear()
+            self._cache[row] = found
+        return found
+
+
+class OutletRows:
+    """outlet -> its live rows, computed per outlet on first use."""
+
+    def __init__(self, arrays: Arrays) -> None:
+        self._arrays = arrays
+        self._found: dict[str, np.ndarray] = {}
+
+    def get(self, outlet: str, default=None) -> np.ndarray:
+        if outlet not in self._found:
+            self._found[outlet] = self._arrays.rows_where(lambda article: article[3] == outlet)
+        rows = self._found[outlet]
+        return rows if len(rows) else default
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """The in-memory side of one corpus version: the BM25 index and, aligned with its rows, every
-    chunk's passage and vector, so a chunk BM25 finds gets its exact cosine without a store round trip."""
+    """One corpus version: the BM25 index and, aligned with its rows, every chunk's passage and vector."""
 
+    arrays: Arrays
     bm25: Bm25Index
-    passages: list[Passage]
-    vectors: np.ndarray  # (chunks, dim), unit length, row i == bm25.chunk_ids[i]
-    rows: dict[str, int] = field(default_factory=dict)  # chunk id -> row: built once per version, not per question
-    outlet_rows: dict[str, np.ndarray] = field(default_factory=dict)  # outlet -> its rows
-    sentence_terms: list[list[frozenset[str]]] = field(default_factory=list)  # row -> its sentences' BM25 terms
-
-    def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray) -> list[int]:
-        """Exact top ``n`` rows by cosine among ``rows``: what a filtered Chroma query returns, without
-        Chroma's metadata scan (140 ms at 100k chunks, growing with the corpus)."""
-        if not len(rows):
-            return []
-        scores = self.vectors[rows] @ vector
-        top = np.argpartition(-scores, min(n, len(rows)) - 1)[:n]
-        return [int(rows[i]) for i in top]
+    passages: Cached
+    vectors: Rows
+    outlet_rows: OutletRows
+    sentence_terms: Cached
+    signature: object = field(default=None, compare=False)
 
     @classmethod
-    def load(cls, store: Store, bm25: Bm25Index) -> Corpus:
-        by_id = {p.chunk_id: p for p in store.iter_passages()}
-        if set(by_id) != set(bm25.chunk_ids):  # a stale or foreign BM25 file: rebuild it from the store
-            bm25 = Bm25Index.build(by_id.values(), bm25.version)
-        stored = store.get_embeddings(bm25.chunk_ids)
-        dim = len(next(iter(stored.values()))) if stored else 0
-        vectors = np.zeros((len(bm25.chunk_ids), dim), dtype=np.float32)
-        for row, cid in enumerate(bm25.chunk_ids):
-            if cid in stored:
-                vectors[row] = stored[cid]
-        passages = [by_id[cid] for cid in bm25.chunk_ids]
-        outlets: dict[str, list[int]] = {}
-        for row, passage in enumerate(passages):
-            outlets.setdefault(passage.source, []).append(row)
-        rows = {cid: i for i, cid in enumerate(bm25.chunk_ids)}
-        outlet_rows = {o: np.asarray(r) for o, r in outlets.items()}
-        return cls(bm25, passages, vectors, rows, outlet_rows, _sentence_terms(bm25, passages))
+    def open(cls, arrays: Arrays, signature: object = None) -> Corpus:
+        sentences = Cached(arrays, arrays.sentence_terms)
+        return cls(
+            arrays,
+            arrays.bm25(),
+            Cached(arrays, arrays.passage),
+            Rows(arrays, arrays.vectors),
+            OutletRows(arrays),
+            sentences,
+            signature,
+        )
 
+    def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray | None = None) -> list[int]:
+        """Exact top ``n`` live rows by cosine, among ``rows`` when given (a filter's rows)."""
+        if rows is None:
+            scores = self.arrays.similarities(vector)
+            rows = np.arange(len(scores))
+        else:
+            scores = self.arrays.vectors(rows) @ vector if len(rows) else np.zeros(0, dtype=np.float32)
+        if not len(rows):
+            return []
+        top = np.argpartition(-scores, min(n, len(rows)) - 1)[:n]
+        return [int(rows[i]) for i in top if np.isfinite(scores[i])]
 
-def _sentence_terms(bm25: Bm25Index, passages: list[Passage]) -> list[list[frozenset[str]]]:
-    """Each chunk's sentences as sets of BM25 terms, computed once per corpus version."""
-    spans = [sentence_spans(p.text) for p in passages]
-    flat = [p.text[a:b] for p, chunk in zip(passages, spans, strict=True) for a, b in chunk]
-    terms = iter(bm25.terms(flat))
-    return [[frozenset(next(terms)) for _ in chunk] for chunk in spans]
+    def filtered_rows(self, filters: Filters) -> np.ndarray | None:
+        """Live rows ``filters`` accepts; None when nothing is filtered."""
+        if not (filters.outlets or filters.since or filters.until):
+            return None
+        probe = lambda a: filters.accepts(Passage("", "", "", 0, 0, source=a[3], published=a[6]))  # noqa: E731
+        return self.arrays.rows_where(probe)
+
+    @cached_property
+    def articles(self) -> list[tuple[str, str, str]]:
+        """(title, outlet, published) of every live article."""
+        return [
+            (table[2], table[3], table[6])
+            for segment, article_id, first, _ in self.arrays.articles()
+            for table in [segment.articles[int(segment.owner[first])]]
+        ]
 
 
 class CorpusCache:
-    """The `Corpus` (BM25 index, passages, vectors) of the store's current version, reloaded when it changes."""
+    """The `Corpus` of the current version; reopened when a new version is published (or, with a server,
+    when the server's corpus version moves on). ``open_store`` opens Chroma, only when it is needed."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
+    def __init__(self, settings: Settings, open_store: Callable) -> None:
         self.settings = settings
+        self.open_store = open_store
+        self.config = index_config(settings)
         self._corpus: Corpus | None = None
         self._lock = threading.Lock()
 
     def corpus(self) -> Corpus:
-        version = self.store.version()
+        folder = self.settings.arrays_dir
+        key = self.open_store().version() if self.settings.chroma_url else signature(folder)
         with self._lock:
-            if self._corpus is None or self._corpus.bm25.version != version:
-                index = Bm25Index.load(self.settings.bm25_dir)
-                if index is None or index.version != version:
-                    index = Bm25Index.build(self.store.iter_passages(), version)
-                    with contextlib.suppress(OSError):  # a read-only data dir still answers, from memory
-                        index.save(self.settings.bm25_dir)
-                self._corpus = Corpus.load(self.store, index)
+            if self._corpus is None or self._corpus.signature != key:
+                self._corpus = self._load(folder, key)
             return self._corpus
+
+    def _load(self, folder: Path, key) -> Corpus:
+        file = read_version(folder)
+        current = file is not None and (not self.settings.chroma_url or file.version == key)
+        if current and file.config != self.config:  # stale server arrays are rebuilt (the store checks) below
+            location = self.settings.chroma_url or str(self.settings.chroma_dir.resolve())
+            raise mismatch(location, file.config, self.config)
+        arrays = None
+        if current:
+            with contextlib.suppress(OSError, ValueError, KeyError, IndexError):  # damaged: rebuilt below
+                arrays = Arrays.open(folder, file)
+        if arrays is None:
+            arrays = self._rebuild(folder, key)
+            key = signature(folder) if not self.settings.chroma_url else key
+        return Corpus.open(arrays, key)
+
+    def _rebuild(self, folder: Path, key) -> Arrays:
+        """Arrays from the store: published when we may write them, else private to this process."""
+        from qa.store.sync import sync_arrays  # opens Chroma (a second to import): only for a rebuild
+
+        store = self.open_store()
+        store.check_config(self.config, adopt=False)
+        version = key if self.settings.chroma_url else None
+        try:
+            if self.settings.chroma_url:
+                return sync_arrays(store, folder, self.config, version)
+            with writer_lock(self.settings):
+                return sync_arrays(store, folder, self.config)
+        except (WriterBusyError, StoreError, OSError):  # an ingest is writing, or the data dir is read-only
+            private = Path(tempfile.mkdtemp(prefix="qa-arrays-"))
+            try:
+                return sync_arrays(store, private, self.config, version)
+            finally:
+                shutil.rmtree(private, ignore_errors=True)  # the open arrays stay mapped

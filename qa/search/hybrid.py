@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense search in Chroma plus BM25 over the same chunks, blended with soft news boosts
-(outlets and dates the question names), then spread across articles so comparisons get both sides."""
+"""Hybrid retrieval: exact dense search plus BM25 over the same chunks (the search arrays), blended with soft
+news boosts (outlets and dates the question names), then spread across articles so comparisons get both sides."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from qa.core.types import NO_FILTERS, Filters, Passage
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.query import Query
 from qa.search.rank import Weights, blend_arrays, boost, diversify, outlets_first, question_weights, sentence_match
-from qa.store.chroma import Store
 
 
 @dataclass(frozen=True)
@@ -25,14 +24,13 @@ class Retrieval:
 
 
 class HybridSearch:
-    """Dense (Chroma) + BM25 candidates, every candidate scored by both, blended, boosted, diversified."""
+    """Dense (exact, memory-mapped vectors) + BM25 candidates, each scored by both, blended, boosted, diversified."""
 
-    def __init__(self, store: Store, embeddings, settings: Settings, weights: Weights | None = None) -> None:
-        self.store = store
+    def __init__(self, corpora: CorpusCache, embeddings, settings: Settings, weights: Weights | None = None) -> None:
+        self.corpora = corpora
         self.embeddings = embeddings
         self.settings = settings
         self.weights = weights or Weights.from_settings(settings)
-        self.corpora = CorpusCache(store, settings)
 
     def search(self, query: Query | str, k: int, filters: Filters = NO_FILTERS) -> list[Passage]:
         return self.retrieve(query, k, filters).passages
@@ -45,10 +43,8 @@ class HybridSearch:
             query = Query(question=query)
         n = self.settings.candidates
         corpus = corpus or self.corpora.corpus()
-        rows = corpus.rows
         vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
-        found = self.store.query_ids(vector.tolist(), n, filters)
-        picked = {rows[cid] for cid in found if cid in rows}
+        picked = set(corpus.nearest(vector, n, corpus.filtered_rows(filters)))
         if query.outlets and not filters.outlets:
             # the named outlets' best chunks are candidates even when the blend alone would miss them
             named = [corpus.outlet_rows.get(outlet, np.zeros(0, dtype=int)) for outlet in query.outlets]

@@ -10,7 +10,7 @@ from functools import cached_property
 from qa.core.errors import BadQuestionError, EmptyIndexError
 from qa.core.settings import Settings
 from qa.core.types import Filters
-from qa.search.corpus import Corpus
+from qa.search.corpus import Corpus, CorpusCache
 from qa.search.evidence import Evidence, evidence
 from qa.search.hybrid import HybridSearch, Retrieval
 from qa.search.outlets import OutletMatcher
@@ -18,7 +18,7 @@ from qa.search.query import DEPENDS, MAYBE, Query, parse_query
 from qa.store.bm25 import Bm25Index
 from qa.store.chroma import Store
 from qa.store.config import index_config
-from qa.store.embeddings.factory import make_embeddings
+from qa.store.embeddings.factory import make_embeddings, query_backend
 from qa.text.terms import content_words, prior_weight
 
 EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
@@ -55,38 +55,43 @@ class Searcher:
 
     @cached_property
     def store(self) -> Store:
+        """Chroma, opened only when needed (server mode, statistics, rebuilding missing search arrays)."""
         store = Store(self.settings)
         store.check_config(index_config(self.settings), adopt=False)
         return store
 
     @cached_property
     def hybrid(self) -> HybridSearch:
-        embeddings = make_embeddings(self.settings.embed_backend, threads=self.settings.embed_threads)
-        return HybridSearch(self.store, embeddings, self.settings)
+        embeddings = make_embeddings(query_backend(self.settings), threads=self.settings.embed_threads)
+        return HybridSearch(CorpusCache(self.settings, lambda: self.store), embeddings, self.settings)
+
+    def current(self) -> Corpus:
+        """The current corpus snapshot, empty or not."""
+        return self.hybrid.corpora.corpus()
 
     def corpus(self) -> Corpus:
         """The current corpus snapshot; refused when nothing is indexed."""
-        corpus = self.hybrid.corpora.corpus()
-        if not corpus.bm25.chunk_ids:
+        corpus = self.current()
+        if not corpus.bm25.live:
             raise EmptyIndexError(EMPTY_INDEX)
         return corpus
 
     def warm_up(self) -> None:
-        """Load the model, the BM25 side and the outlet list now rather than on the first question."""
-        if self.store.chunk_count() == 0:
-            raise EmptyIndexError(EMPTY_INDEX)
+        """Load the model, the search arrays and the outlet list now rather than on the first question."""
+        self.corpus()
         self.hybrid.search("warm up", 1)
         self.outlets()
 
     def outlets(self, version: int | None = None) -> OutletList:
         """Outlets of the indexed articles (what question parsing can recognise), cached per corpus version;
-        ``version`` saves a store round trip when the caller already holds the current one."""
-        version = self.store.version() if version is None else version
+        ``version`` is the version of the corpus snapshot the caller holds."""
+        corpus = self.current()
+        version = corpus.bm25.version if version is None else version
         with self._lock:
             if self._outlets is None or self._outlets.version != version:
-                entries = [e for e in self.store.manifest().values() if e.state == "done"]
-                names = tuple(sorted({e.source for e in entries if e.source}))
-                years = sorted(int(e.published[:4]) for e in entries if e.published[:4].isdigit())
+                articles = corpus.articles
+                names = tuple(sorted({source for _, source, _ in articles if source}))
+                years = sorted(int(day[:4]) for _, _, day in articles if day[:4].isdigit())
                 self._outlets = OutletList(version, names, years[-1] if years else None)
             return self._outlets
 

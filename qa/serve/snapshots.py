@@ -2,11 +2,12 @@
 
 Chroma's embedded client is not process-safe: a server that kept the shared data dir open while
 `qa ingest` writes to it would mix an old in-memory vector index with new rows in SQLite. So the
-server never reads the shared ``chroma/`` folder directly. It copies ``chroma/`` and ``bm25/``
-into ``<data_dir>/serving/<pid>-<n>/`` while holding the ingest writer lock (so no ingest is
-half-way), opens that copy, and answers every question from it. A watcher polls the BM25 stamp
-that every changing ingest rewrites atomically as its last step; when it changes and the writer
-lock is free, a new snapshot is copied, warmed up and swapped in. Questions already running finish
+server never reads the shared ``chroma/`` folder directly. It links the search arrays (immutable
+files: a hard link per file, no copy) into ``<data_dir>/serving/<pid>-<n>/`` while holding the ingest
+writer lock (so no ingest is half-way), and answers every question from them; ``chroma/`` is copied
+too only when there are no arrays to serve yet. A watcher polls the arrays' version file that every
+changing ingest replaces atomically as its last step; when it changes and the writer lock is free,
+a new snapshot is linked, warmed up and swapped in. Questions already running finish
 on the old snapshot, which is then closed and deleted. During an ingest nothing changes for readers.
 With a Chroma server (``QA_CHROMA_URL``) the server is the consistent shared state: no snapshot.
 """
@@ -29,21 +30,17 @@ from qa.answer.assistant import Assistant
 from qa.core.errors import QAError, StoreError, WriterBusyError
 from qa.core.settings import Settings
 from qa.core.types import Answer, Filters
+from qa.store.arrays import read_version, signature
 from qa.store.lock import writer_lock
 
 log = logging.getLogger(__name__)
-_STAMP = "stamp.json"
 _OWNER = ".owner"  # flock'ed by the serving process for the snapshot's life: unlocked means left behind
 _SNAPSHOT_NUMBERS = itertools.count(1)  # per process: two servers in one process never share a folder
 
 
 def corpus_signature(settings: Settings) -> tuple[int, int] | None:
-    """Identity of the last finished ingest: the BM25 stamp it wrote last, atomically (None before any ingest)."""
-    try:
-        st = (settings.bm25_dir / _STAMP).stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns)
+    """Identity of the last finished ingest: the arrays' version file it wrote last, atomically (None before any)."""
+    return signature(settings.arrays_dir)
 
 
 @dataclass
@@ -190,9 +187,7 @@ class LiveAssistant:
         gen = Generation(assistant, signature, folder, owner=owner)
         try:
             gen.stats = assistant.stats()
-            gen.articles = [
-                (p.title, p.source, p.published) for p in assistant.store.iter_passages() if p.chunk_index == 0
-            ]
+            gen.articles = assistant.articles()
             if gen.stats.get("chunks"):
                 assistant.warm_up()  # load the vectors and BM25 now, not on a user's question
         except Exception:
@@ -271,10 +266,19 @@ def _drop(folder: Path, owner) -> None:
 
 
 def _copy_index(settings: Settings, folder: Path) -> None:
-    if settings.chroma_dir.is_dir():
+    if settings.chroma_dir.is_dir() and read_version(settings.arrays_dir) is None:  # nothing to serve from yet
         shutil.copytree(settings.chroma_dir, folder / "chroma")
-    if settings.bm25_dir.is_dir():
-        shutil.copytree(settings.bm25_dir, folder / "bm25" / settings.collection)
+    if settings.arrays_dir.is_dir():
+        target = folder / "arrays" / settings.collection
+        shutil.copytree(settings.arrays_dir, target, copy_function=_link, ignore=shutil.ignore_patterns("*.lock"))
+
+
+def _link(source: str, target: str) -> None:
+    """Segments never change once written: a hard link is a snapshot (a copy where links are refused)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _close(assistant: Assistant) -> None:

@@ -9,9 +9,9 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from qa.core.errors import IndexMismatchError
 from qa.core.settings import Settings
 from qa.core.types import Filters, Passage
+from qa.store.config import mismatch
 from qa.store.connect import map_errors, missing_collection, open_client
 from qa.store.schema import (
     CONFIG_ID,
@@ -60,15 +60,7 @@ class Store:
         )
         stored = json.loads(found["metadatas"][0]["config"]) if found["ids"] else None
         if stored is not None and stored != config and self.chunk_count() > 0:
-            differences = ", ".join(
-                f"{key}: index has {stored.get(key)!r}, settings say {config.get(key)!r}"
-                for key in sorted(set(stored) | set(config))
-                if stored.get(key) != config.get(key)
-            )
-            raise IndexMismatchError(
-                f"The index in {self.location} was built differently ({differences}). "
-                "Run `qa ingest --rebuild ...` to rebuild it, or change the settings back."
-            )
+            raise mismatch(self.location, stored, config)
         if adopt and stored != config:
             self._call(
                 "writing the index configuration",
@@ -172,6 +164,19 @@ class Store:
             vectors.update({i: list(v) for i, v in zip(found["ids"], found["embeddings"], strict=True)})
         return vectors
 
+    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[Passage, list[float]]]:
+        """Passages and vectors of ``chunk_ids`` in one read per page (what the search arrays are built from)."""
+        chunks: dict[str, tuple[Passage, list[float]]] = {}
+        for batch in _batched(list(chunk_ids), _PAGE):
+            found = self._call(
+                "reading chunks",
+                lambda batch=batch: self._chunks.get(ids=batch, include=["documents", "metadatas", "embeddings"]),
+            )
+            columns = (found["ids"], found["documents"], found["metadatas"], found["embeddings"])
+            for i, d, m, v in zip(*columns, strict=True):
+                chunks[i] = (passage_from_record(i, d, m, 0.0), v)
+        return chunks
+
     def query_ids(self, embedding: Sequence[float], n: int, filters: Filters | None = None) -> list[str]:
         """Ids of the ``n`` nearest chunks (within ``filters``), nothing else: the caller holds the passages.
 
@@ -251,8 +256,6 @@ class Store:
             if len(ids) < _PAGE:
                 return
             offset += len(ids)
-
-
 
 
 def _batched(items: list, size: int) -> Iterator[list]:

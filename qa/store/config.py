@@ -5,6 +5,7 @@ The store records it when an ingest writes and refuses to open the index with ot
 
 from __future__ import annotations
 
+from qa.core.errors import IndexMismatchError
 from qa.core.settings import Settings
 from qa.store.embeddings.model import MODEL_NAME
 
@@ -21,3 +22,16 @@ def index_config(settings: Settings) -> dict:
         "title_prefix_tokens": settings.title_prefix_tokens,
         "chunker": CHUNKER_VERSION,
     }
+
+
+def mismatch(location: str, stored: dict, config: dict) -> IndexMismatchError:
+    """The refusal to read an index built with ``stored`` using settings that say ``config``, with the fix."""
+    differences = ", ".join(
+        f"{key}: index has {stored.get(key)!r}, settings say {config.get(key)!r}"
+        for key in sorted(set(stored) | set(config))
+        if stored.get(key) != config.get(key)
+    )
+    return IndexMismatchError(
+        f"The index in {location} was built differently ({differences}). "
+        "Run `qa ingest --rebuild ...` to rebuild it, or change the settings back."
+    )

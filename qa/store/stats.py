@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from qa.core.settings import Settings
+from qa.store.arrays import Arrays
 from qa.store.chroma import Store
 from qa.store.embeddings.model import MODEL_NAME
 
@@ -25,4 +26,23 @@ def corpus_stats(store: Store, settings: Settings) -> dict:
         "collection": settings.collection,
         "mode": "server" if settings.chroma_url else "embedded",
         "corpus_version": store.version(),
+    }
+
+
+def arrays_stats(arrays: Arrays, settings: Settings) -> dict:
+    """`corpus_stats` from the search arrays alone (no Chroma round trip): what a reader serves."""
+    tables = [segment.articles[int(segment.owner[first])] for segment, _, first, _ in arrays.articles()]
+    outlets = Counter(table[3] or "(unknown)" for table in tables)
+    dates = sorted(table[6][:10] for table in tables if table[6])
+    return {
+        "articles": len(tables),
+        "chunks": arrays.live,
+        "outlets": dict(outlets.most_common()),
+        "date_range": [dates[0], dates[-1]] if dates else None,
+        "model": MODEL_NAME,
+        "backend": settings.embed_backend,
+        "store": settings.chroma_url or str(settings.chroma_dir.resolve()),
+        "collection": settings.collection,
+        "mode": "server" if settings.chroma_url else "embedded",
+        "corpus_version": arrays.version,
     }

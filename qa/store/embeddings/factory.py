@@ -7,6 +7,7 @@ from functools import lru_cache
 from langchain_core.embeddings import Embeddings
 
 from qa.core.errors import QAError
+from qa.core.settings import Settings
 from qa.store.embeddings.onnx_backend import OnnxMiniLMEmbeddings
 from qa.store.embeddings.torch_backend import MiniLMEmbeddings
 
@@ -21,3 +22,12 @@ def make_embeddings(backend: str, batch_size: int = 64, threads: int = 0) -> Emb
     if backend in ("onnx", "onnx-int8"):
         return OnnxMiniLMEmbeddings(batch_size=batch_size, threads=threads, int8=backend == "onnx-int8")
     raise QAError(f"Unknown embedding backend {backend!r}. Supported backends: {list(BACKENDS)}.")
+
+
+def query_backend(settings: Settings) -> str:
+    """The backend that embeds questions. ``auto``: ONNX Runtime (fp32 for a torch, torch-bf16 or onnx index:
+    cosine >= 0.999 to the ingest vectors and the same dev-set ranking, tested; int8 for an int8 index), so
+    a question never imports torch. The model is exported once from the packaged weights and cached."""
+    if settings.query_backend != "auto":
+        return settings.query_backend
+    return "onnx-int8" if settings.embed_backend == "onnx-int8" else "onnx"

@@ -9,7 +9,9 @@ temporary file and renamed, so two processes racing to export both end up with o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import tempfile
 import warnings
@@ -31,19 +33,31 @@ def default_cache_dir() -> Path:
     return get_settings().model_cache_dir or Path.home() / ".cache" / "newsqa" / "models"
 
 
-def weights_digest() -> str:
-    """Short hash of the packaged weights (and of the export recipe), naming the cached files."""
+def weights_digest(cache_dir: Path | None = None) -> str:
+    """Short hash of the packaged weights (and of the export recipe), naming the cached files. Remembered in
+    ``cache_dir`` per file size and modification time: hashing 90 MB is a third of a cold question."""
+    weights = os.path.join(model_path(), "model.safetensors")
+    st = os.stat(weights)
+    key = f"{EXPORT_VERSION}:{OPSET}:{weights}:{st.st_size}:{st.st_mtime_ns}"
+    remembered = cache_dir / "digests.json" if cache_dir is not None else None
+    with contextlib.suppress(OSError, ValueError):
+        if remembered is not None and (found := json.loads(remembered.read_text()).get(key)):
+            return found
     digest = hashlib.sha256(f"export-{EXPORT_VERSION}-opset-{OPSET}".encode())
-    with open(os.path.join(model_path(), "model.safetensors"), "rb") as handle:
+    with open(weights, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()[:16]
+    short = digest.hexdigest()[:16]
+    if remembered is not None:
+        with contextlib.suppress(OSError):  # a read-only cache only costs the hash next time
+            _atomic(remembered, lambda target: target.write_text(json.dumps({key: short})))
+    return short
 
 
 def onnx_model_file(cache_dir: Path, int8: bool) -> Path:
     """The exported model (fp32, or int8), exporting it first if it is not cached yet."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"all-minilm-l6-v2-{weights_digest()}"
+    stem = f"all-minilm-l6-v2-{weights_digest(cache_dir)}"
     fp32 = cache_dir / f"{stem}-fp32.onnx"
     if not fp32.exists():
         _atomic(fp32, _export_fp32)
