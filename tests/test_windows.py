@@ -1,0 +1,114 @@
+"""Window selection on hand-made articles: chunked the way ingest chunks them, then rebuilt and windowed."""
+
+from __future__ import annotations
+
+from ingest.article import Article
+from ingest.chunk import chunk_article
+from qa.core.types import Passage
+from qa.search.windows import best_windows, build_article, merge_runs, window_passage
+from qa.store.embeddings.model import get_tokenizer
+
+TOKENIZER = get_tokenizer()
+
+FILLER = [
+    "The council met in the old hall on a rainy evening.",
+    "Residents queued outside long before the doors opened.",
+    "Several speakers asked about parking near the market.",
+    "A local baker handed out bread to those waiting in line.",
+    "The chair reminded everyone to keep their remarks brief.",
+    "Minutes from the previous meeting were read aloud and approved.",
+]
+
+
+def make_body(facts: dict[int, str], sentences: int = 60) -> str:
+    """Filler paragraphs with ``facts`` placed at the given sentence positions."""
+    parts = [facts.get(i, FILLER[i % len(FILLER)]) for i in range(sentences)]
+    paragraphs = [" ".join(parts[i : i + 4]) for i in range(0, len(parts), 4)]
+    return "\n\n".join(paragraphs)
+
+
+def chunks_of(body: str, max_tokens: int = 60, overlap: int = 1, article_id: str = "a1") -> list[Passage]:
+    article = Article(id=article_id, title="Council meeting", body=body, source="Gazette", published="2023-10-07")
+    chunks = chunk_article(
+        article,
+        max_tokens=max_tokens,
+        overlap_sentences=overlap,
+        count_tokens=TOKENIZER.count,
+        token_offsets=TOKENIZER.offsets,
+    )
+    return [
+        Passage(
+            c.id, c.article_id, c.text, c.start, c.end, title="Council meeting", source="Gazette", chunk_index=c.index
+        )
+        for c in chunks
+    ]
+
+
+def read_terms(texts: list[str]) -> list[list[str]]:
+    return [[w.strip(".,").lower() for w in t.split()] for t in texts]
+
+
+def term_scores(article, wanted: set[str]) -> list[float]:
+    return [float(len(wanted & s.terms)) for s in article.sentences]
+
+
+def test_runs_rebuild_the_body_exactly_from_overlapping_chunks():
+    body = make_body({})
+    chunks = chunks_of(body)
+    runs = merge_runs(list(reversed(chunks)))  # any order
+    assert len(runs) == 1 and runs[0].text == body[runs[0].start : runs[0].end]
+    assert runs[0].start == 0 and runs[0].end == len(body)
+
+
+def test_a_gap_between_chunks_ends_a_run_and_windows_never_cross_it():
+    body = make_body({20: "The bridge repair costs 40 million dollars."})
+    chunks = chunks_of(body, overlap=0)
+    kept = [c for c in chunks if c.chunk_index != 2]
+    article = build_article(kept, TOKENIZER.count, read_terms)
+    assert len(article.runs) >= 2
+    for run in article.runs:
+        assert run.text == body[run.start : run.end]
+    scores = [1.0] * len(article.sentences)
+    for window in best_windows(article, scores, 500, 3, 0.0):
+        runs = {article.sentences[i].run for i in range(window.first, window.last + 1)}
+        assert len(runs) == 1
+
+
+def test_the_window_holds_the_best_sentence_with_exact_offsets_and_respects_the_budget():
+    fact = "The bridge repair will cost 40 million dollars, the mayor said."
+    body = make_body({37: fact})
+    article = build_article(chunks_of(body), TOKENIZER.count, read_terms)
+    scores = term_scores(article, {"bridge", "repair", "40", "million"})
+    for budget in (40, 120, 254):
+        (window,) = best_windows(article, scores, budget, 1, 0.5)
+        passage = window_passage(article, window, 1.0, budget, TOKENIZER.truncate)
+        assert fact in passage.text
+        assert passage.text == body[passage.start : passage.end]
+        assert TOKENIZER.count([passage.text])[0] <= budget
+        # grown to the budget: one more sentence would not fit
+        assert TOKENIZER.count([passage.text])[0] > budget - 40
+
+
+def test_a_second_window_only_for_a_second_fact():
+    first = "The bridge repair will cost 40 million dollars."
+    second = "Work on the bridge repair starts in March, officials said."
+    body = make_body({5: first, 50: second})
+    article = build_article(chunks_of(body), TOKENIZER.count, read_terms)
+    scores = term_scores(article, {"bridge", "repair", "40", "million", "march"})
+    windows = best_windows(article, scores, 60, 3, 0.5)
+    texts = [window_passage(article, w, 1.0, 60, TOKENIZER.truncate).text for w in windows]
+    assert len(windows) == 2 and first in texts[0] and second in texts[1]
+    spans = [(w.first, w.last) for w in windows]
+    assert spans[0][1] < spans[1][0] or spans[1][1] < spans[0][0]  # no overlap
+    assert len({window_passage(article, w, 1.0, 60, TOKENIZER.truncate).chunk_id for w in windows}) == 2
+
+
+def test_a_sentence_longer_than_the_budget_is_cut_at_a_word_piece():
+    long = "The bridge " + " ".join(f"repair{i}" for i in range(150)) + "."
+    body = make_body({10: long}, sentences=20)
+    article = build_article(chunks_of(body, max_tokens=254), TOKENIZER.count, read_terms)
+    scores = [1.0 if "bridge" in s.terms else 0.0 for s in article.sentences]
+    (window,) = best_windows(article, scores, 50, 1, 0.5)
+    passage = window_passage(article, window, 1.0, 50, TOKENIZER.truncate)
+    assert passage.text == body[passage.start : passage.end] and passage.text.startswith("The bridge")
+    assert TOKENIZER.count([passage.text])[0] <= 50
