@@ -64,7 +64,7 @@ def test_a_gap_between_chunks_ends_a_run_and_windows_never_cross_it():
     body = make_body({20: "The bridge repair costs 40 million dollars."})
     chunks = chunks_of(body, overlap=0)
     kept = [c for c in chunks if c.chunk_index != 2]
-    article = build_article(kept, TOKENIZER.count, read_terms)
+    article = build_article(kept, TOKENIZER.offsets, read_terms)
     assert len(article.runs) >= 2
     for run in article.runs:
         assert run.text == body[run.start : run.end]
@@ -77,7 +77,7 @@ def test_a_gap_between_chunks_ends_a_run_and_windows_never_cross_it():
 def test_the_window_holds_the_best_sentence_with_exact_offsets_and_respects_the_budget():
     fact = "The bridge repair will cost 40 million dollars, the mayor said."
     body = make_body({37: fact})
-    article = build_article(chunks_of(body), TOKENIZER.count, read_terms)
+    article = build_article(chunks_of(body), TOKENIZER.offsets, read_terms)
     scores = term_scores(article, {"bridge", "repair", "40", "million"})
     for budget in (40, 120, 254):
         (window,) = best_windows(article, scores, budget, 1, 0.5)
@@ -93,7 +93,7 @@ def test_a_second_window_only_for_a_second_fact():
     first = "The bridge repair will cost 40 million dollars."
     second = "Work on the bridge repair starts in March, officials said."
     body = make_body({5: first, 50: second})
-    article = build_article(chunks_of(body), TOKENIZER.count, read_terms)
+    article = build_article(chunks_of(body), TOKENIZER.offsets, read_terms)
     scores = term_scores(article, {"bridge", "repair", "40", "million", "march"})
     windows = best_windows(article, scores, 60, 3, 0.5)
     texts = [window_passage(article, w, 1.0, 60, TOKENIZER.truncate).text for w in windows]
@@ -106,7 +106,7 @@ def test_a_second_window_only_for_a_second_fact():
 def test_a_sentence_longer_than_the_budget_is_cut_at_a_word_piece():
     long = "The bridge " + " ".join(f"repair{i}" for i in range(150)) + "."
     body = make_body({10: long}, sentences=20)
-    article = build_article(chunks_of(body, max_tokens=254), TOKENIZER.count, read_terms)
+    article = build_article(chunks_of(body, max_tokens=254), TOKENIZER.offsets, read_terms)
     scores = [1.0 if "bridge" in s.terms else 0.0 for s in article.sentences]
     (window,) = best_windows(article, scores, 50, 1, 0.5)
     passage = window_passage(article, window, 1.0, 50, TOKENIZER.truncate)

@@ -69,7 +69,7 @@ class HybridSearch:
         ranked = self._rank(query, corpus, order, dense, sparse_all)
         passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
         if self.settings.window_tokens:
-            passages = self.picker.windows(passages, query, corpus)
+            passages = self.picker.windows(passages, query, corpus, vector)
         top_dense = float(dense.max())
         if query.context:
             # a follow-up is as answerable as the turn it continues: folding that turn in dilutes the
