@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ingest.article import Article
 from ingest.chunk import chunk_article
 from qa.core.types import Passage
-from qa.search.windows import best_windows, build_article, merge_runs, window_passage
+from qa.search.windows import best_windows, build_article, chunk_prior, merge_runs, sentence_scores, window_passage
 from qa.store.embeddings.model import get_tokenizer
 
 TOKENIZER = get_tokenizer()
@@ -48,8 +50,8 @@ def read_terms(texts: list[str]) -> list[list[str]]:
     return [[w.strip(".,").lower() for w in t.split()] for t in texts]
 
 
-def term_scores(article, wanted: set[str]) -> list[float]:
-    return [float(len(wanted & s.terms)) for s in article.sentences]
+def term_scores(article, wanted: set[str]) -> np.ndarray:
+    return np.asarray([float(len(wanted & s.terms)) for s in article.sentences])
 
 
 def test_runs_rebuild_the_body_exactly_from_overlapping_chunks():
@@ -68,7 +70,7 @@ def test_a_gap_between_chunks_ends_a_run_and_windows_never_cross_it():
     assert len(article.runs) >= 2
     for run in article.runs:
         assert run.text == body[run.start : run.end]
-    scores = [1.0] * len(article.sentences)
+    scores = np.ones(len(article.sentences))
     for window in best_windows(article, scores, 500, 3, 0.0):
         runs = {article.sentences[i].run for i in range(window.first, window.last + 1)}
         assert len(runs) == 1
@@ -107,8 +109,45 @@ def test_a_sentence_longer_than_the_budget_is_cut_at_a_word_piece():
     long = "The bridge " + " ".join(f"repair{i}" for i in range(150)) + "."
     body = make_body({10: long}, sentences=20)
     article = build_article(chunks_of(body, max_tokens=254), TOKENIZER.offsets, read_terms)
-    scores = [1.0 if "bridge" in s.terms else 0.0 for s in article.sentences]
+    scores = np.asarray([1.0 if "bridge" in s.terms else 0.0 for s in article.sentences])
     (window,) = best_windows(article, scores, 50, 1, 0.5)
     passage = window_passage(article, window, 1.0, 50, TOKENIZER.truncate)
     assert passage.text == body[passage.start : passage.end] and passage.text.startswith("The bridge")
     assert TOKENIZER.count([passage.text])[0] <= 50
+
+
+def test_word_pieces_per_sentence_equal_tokenizing_each_sentence_alone():
+    body = make_body({7: "Ms. Ørsted's e-bike costs $3,500 (about 3.5k), per U.S. data."})
+    article = build_article(chunks_of(body), TOKENIZER.offsets, read_terms)
+    texts = [body[s.start : s.end] for s in article.sentences]
+    assert [s.tokens for s in article.sentences] == TOKENIZER.count(texts)
+
+
+def test_words_all_over_the_article_do_not_pull_the_window_to_the_lead():
+    # the lead names the topic (council, budget) like every other paragraph; the event sentence holds
+    # the rarer words the question asks about (dated vote, 12 million)
+    event = "On October 7 the council budget vote approved 12 million for flood barriers."
+    lead = "The council budget was the talk of the town, and the council budget committee met again."
+    facts = {0: lead, 44: event}
+    facts.update({i: "The council budget debate went on as the council budget kept growing." for i in range(4, 40, 4)})
+    body = make_body(facts)
+    article = build_article(chunks_of(body), TOKENIZER.offsets, read_terms)
+    wanted = {"council": 1.0, "budget": 1.0, "october": 1.5, "vote": 1.5, "12": 2.0, "million": 1.0}
+    (window,) = best_windows(article, sentence_scores(article, wanted), 60, 1, 0.5)
+    text = window_passage(article, window, 1.0, 60, TOKENIZER.truncate).text
+    assert event in text and lead not in text
+
+
+def test_the_chunk_prior_breaks_ties_towards_the_chunk_most_like_the_question():
+    same = "The bridge repair was finished."
+    body = make_body({3: same, 50: same})
+    second = body.index(same, body.index(same) + 1)
+    chunks = chunks_of(body)
+    article = build_article(chunks, TOKENIZER.offsets, read_terms)
+    terms = sentence_scores(article, {"bridge": 1.0, "repair": 1.0})
+    similarity = np.asarray([1.0 if c.start <= second < c.end else 0.2 for c in chunks])
+    prior = chunk_prior(article, similarity)
+    assert prior.min() == 0.0 and prior.max() == 1.0
+    (window,) = best_windows(article, terms + 0.05 * prior, 40, 1, 0.5)
+    passage = window_passage(article, window, 1.0, 40, TOKENIZER.truncate)
+    assert passage.start <= second < passage.end  # the mention in the chunk the question resembles
