@@ -69,6 +69,12 @@ def main() -> None:
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, values in rows.items():
         print(f"| {name} | " + " | ".join(_fmt(values.get(c), c) for c in COLUMNS) + " |")
+    print("\nper question type: hits@4 / hits@10 / mrr@10 / map@10 / doc_recall@10\n")
+    print("| pipeline | " + " | ".join(t.replace("_query", "") for t in TYPES) + " |")
+    print("|---" * (len(TYPES) + 1) + "|")
+    for name, values in rows.items():
+        cells = [" / ".join(_fmt(values["by_type"].get(t, {}).get(c)) for c in TYPE_COLUMNS) for t in TYPES]
+        print(f"| {name} | " + " | ".join(cells) + " |")
     print(
         "\nanswer = gold answer of inference questions contained in the top passage (baselines) or the"
         " composed answer (final).\nfinal: " + ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items())
