@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         description="Word pieces of the passage shown per article: its best window for the question (0: stored chunk).",
     )
     answer_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an answer at most.")
-    abstain_threshold: float = Field(0.725, description="Abstain under this evidence score (qa.evidence).")
+    abstain_threshold: float = Field(0.722, description="Abstain under this evidence score (qa.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
 
     # Web chat
