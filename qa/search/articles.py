@@ -41,7 +41,6 @@ class ArticleTexts:
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self.version = corpus.bm25.version
         self.rows = article_chunks(corpus)
         self._texts: dict[str, ArticleText] = {}
         self._lock = threading.Lock()
