@@ -1,7 +1,8 @@
-"""One table, one run: the LangChain tutorial pipeline, BM25 alone and naive RRF (on 1000-character
-chunks), then dense only, the plain hybrid blend and the final configuration (on our index).
+"""One run, two tables (overall, then per question type): the LangChain tutorial pipeline, BM25 alone and
+naive RRF (on 1000-character chunks), then dense only, our pipeline showing stored chunks, and the final
+configuration showing each article's best window (on our index).
 
-    .venv/bin/python bench/retrieval.py --data-dir /work/dev-qa [--quick] [--cache /tmp/qa-bench]
+    .venv/bin/python bench/retrieval.py --data-dir /work/dev-qa [--every 3] [--cache /tmp/qa-bench]
 
 The tutorial pipeline needs its own Chroma index of RecursiveCharacterTextSplitter(1000, 200) chunks;
 it is built once into --cache (about 6 minutes on 2 cores) and reused afterwards."""
@@ -15,9 +16,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from common import MULTIHOP, rrf
 
 from qa.eval import answer_contains, direct_metrics, example_from_record, retrieval_metrics
+from qa.search.hybrid import HybridSearch
 
 DATA = MULTIHOP
 COLUMNS = (
@@ -32,6 +35,8 @@ COLUMNS = (
     "max_tokens",
     "p50_ms",
 )
+TYPES = ("comparison_query", "inference_query", "temporal_query")
+TYPE_COLUMNS = ("hits@4", "hits@10", "mrr@10", "map@10", "doc_recall@10")
 
 
 def main() -> None:
@@ -40,26 +45,32 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, default=DATA / "dev-queries.jsonl")
     parser.add_argument("--corpus", type=Path, default=DATA / "corpus.jsonl")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-bench"), help="where the tutorial index lives")
-    parser.add_argument("--quick", action="store_true", help="every 5th question only (for iterating)")
+    parser.add_argument("--every", type=int, default=1, help="every n-th question only (for iterating)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument(
+        "--no-tutorial-dense", action="store_true", help="skip the rows that need the tutorial's Chroma index"
+    )
     args = parser.parse_args()
 
     examples = [example_from_record(json.loads(line)) for line in args.queries.open() if line.strip()]
-    if args.quick:
-        examples = examples[::5]
+    examples = examples[:: max(1, args.every)]
     answerable = [e for e in examples if e.answerable]
     rows: dict[str, dict] = {}
 
-    tutorial = TutorialIndex(args.corpus, args.cache)
-    rows["LangChain tutorial (1000-char chunks, MiniLM, Chroma similarity_search)"] = score(answerable, tutorial.dense)
+    tutorial = TutorialIndex(args.corpus, args.cache, dense=not args.no_tutorial_dense)
+    if not args.no_tutorial_dense:
+        rows["LangChain tutorial (1000-char chunks, MiniLM, Chroma similarity_search)"] = score(
+            answerable, tutorial.dense
+        )
     rows["BM25 (bm25s) on the same 1000-char chunks"] = score(answerable, tutorial.bm25)
-    rows["naive RRF (k=60) of the two"] = score(answerable, tutorial.rrf)
+    if not args.no_tutorial_dense:
+        rows["naive RRF (k=60) of the two"] = score(answerable, tutorial.rrf)
 
     ours = Ours(args.data_dir)
     rows["dense only (our chunks, Chroma)"] = score(answerable, ours.dense)
-    rows["hybrid: dense+BM25 blend + best-sentence match, no boosts/diversity"] = score(answerable, ours.hybrid)
+    rows["hybrid + boosts + one article per slot, stored chunks"] = score(answerable, ours.chunks)
     final, extra = ours.final(examples)
-    rows["final: hybrid + outlet/date boosts + article diversity"] = final
+    rows["final: same articles, each shown by its best window (<= 254 word pieces)"] = final
 
     if args.json:
         print(json.dumps({"rows": rows, "final_extra": extra, "questions": len(examples)}, indent=1))
@@ -69,6 +80,12 @@ def main() -> None:
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, values in rows.items():
         print(f"| {name} | " + " | ".join(_fmt(values.get(c), c) for c in COLUMNS) + " |")
+    print("\nper question type: hits@4 / hits@10 / mrr@10 / map@10 / doc_recall@10\n")
+    print("| pipeline | " + " | ".join(t.replace("_query", "") for t in TYPES) + " |")
+    print("|---" * (len(TYPES) + 1) + "|")
+    for name, values in rows.items():
+        cells = [" / ".join(_fmt(values["by_type"].get(t, {}).get(c)) for c in TYPE_COLUMNS) for t in TYPES]
+        print(f"| {name} | " + " | ".join(cells) + " |")
     print(
         "\nanswer = gold answer of inference questions contained in the top passage (baselines) or the"
         " composed answer (final).\ndirect = the direct answer equals the gold answer (case, punctuation and a"
@@ -95,11 +112,16 @@ def score(examples, retrieve) -> dict:
         if example.kind == "inference_query" and hits:
             answers.append(answer_contains(hits[0][0], example.answer))
         lengths.extend(token_counts([t for t, _ in hits]))
-    row = {name: statistics.fmean(r[name] for r in per) for name in per[0]}
+    row = _means(per)
+    row["by_type"] = {t: _means([m for m, e in zip(per, examples, strict=True) if e.kind == t]) for t in TYPES}
     row["answer"] = statistics.fmean(answers) if answers else None
     row["max_tokens"] = max(lengths) if lengths else 0
     row["p50_ms"] = statistics.median(times)
     return row
+
+
+def _means(per: list[dict]) -> dict:
+    return {name: statistics.fmean(r[name] for r in per) for name in per[0]} if per else {}
 
 
 def token_counts(texts: list[str]) -> list[int]:
@@ -112,7 +134,20 @@ class TutorialIndex:
     """The LangChain RAG tutorial's retrieval, built once: RecursiveCharacterTextSplitter(1000, 200),
     all-MiniLM-L6-v2, langchain-chroma `similarity_search`; plus bm25s over the same chunks."""
 
-    def __init__(self, corpus: Path, cache: Path) -> None:
+    def __init__(self, corpus: Path, cache: Path, dense: bool = True) -> None:
+        import bm25s
+
+        if dense:
+            self._open(corpus, cache)
+        else:  # BM25 alone needs the splitter's chunks, not their vectors
+            splits = self._splits(corpus)
+            self.texts = [d.page_content for d in splits]
+            self.articles = [d.metadata["doc_id"] for d in splits]
+
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
+
+    def _open(self, corpus: Path, cache: Path) -> None:
         from langchain_chroma import Chroma
 
         from qa.store.embeddings.factory import make_embeddings
@@ -128,18 +163,18 @@ class TutorialIndex:
             got = self.store.get(include=["documents", "metadatas"])
         self.texts = got["documents"]
         self.articles = [m["doc_id"] for m in got["metadatas"]]
-        import bm25s
 
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
-
-    def _build(self, corpus: Path) -> None:
+    @staticmethod
+    def _splits(corpus: Path) -> list:
         from langchain_core.documents import Document
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         records = [json.loads(line) for line in corpus.open() if line.strip()]
         docs = [Document(r["body"], metadata={"doc_id": r["doc_id"], "title": r["title"]}) for r in records]
-        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+        return RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+
+    def _build(self, corpus: Path) -> None:
+        splits = self._splits(corpus)
         started = time.perf_counter()
         for i in range(0, len(splits), 1000):
             self.store.add_documents(splits[i : i + 1000])
@@ -162,7 +197,6 @@ class TutorialIndex:
         return [(self.texts[i], self.articles[i]) for i in self._bm25_ranking(example.question, 10)]
 
     def rrf(self, example) -> list[tuple[str, str]]:
-
         position = {t: i for i, t in enumerate(self.texts)}
         dense = [position[d.page_content] for d in self.store.similarity_search(example.question, k=100)]
         fused = rrf([[str(i) for i in dense], [str(i) for i in self._bm25_ranking(example.question, 100)]])
@@ -171,7 +205,7 @@ class TutorialIndex:
 
 
 class Ours:
-    """Our index and pipeline, at three stages of the design."""
+    """Our index and pipeline: dense only, stored chunks, and the final windows."""
 
     def __init__(self, data_dir: Path) -> None:
         from qa.answer.assistant import Assistant
@@ -182,22 +216,23 @@ class Ours:
         self.assistant.warm_up()
 
     def dense(self, example) -> list[tuple[str, str]]:
+        """Exact cosine over our chunk vectors, nothing else."""
         search = self.assistant.searcher.hybrid
-        ids = self.assistant.store.query_ids(search.embeddings.embed_query(example.question), 10)
-        found = self.assistant.store.get_passages(ids)
-        return [(found[i].text, found[i].article_id) for i in ids if i in found]
+        corpus = search.corpora.corpus()
+        vector = np.asarray(search.embeddings.embed_query(example.question), dtype=np.float32)
+        rows = corpus.nearest(vector, 10)
+        scores = corpus.vectors[rows] @ vector
+        ranked = [row for _, row in sorted(zip(scores, rows, strict=True), reverse=True)]
+        return [(corpus.passages[r].text, corpus.passages[r].article_id) for r in ranked]
 
-    def hybrid(self, example) -> list[tuple[str, str]]:
-        from dataclasses import replace
-
-        from qa.search.hybrid import HybridSearch
-        from qa.search.query import Query
-
-        search = self.assistant.searcher.hybrid
-        plain = replace(search.weights, outlet=0.0, day=0.0, period=0.0, distinct_articles=0, per_article=10)
-        bare = HybridSearch(search.store, search.embeddings, self.settings, plain)
-        bare.corpora = search.corpora  # share the loaded corpus
-        return [(p.text, p.article_id) for p in bare.search(Query(question=example.question), 10)]
+    def chunks(self, example) -> list[tuple[str, str]]:
+        """The final ranking, but each article shown by its stored chunk instead of its best window."""
+        if not hasattr(self, "_chunks"):
+            search = self.assistant.searcher.hybrid
+            settings = self.settings.model_copy(update={"window_tokens": 0})
+            self._chunks = HybridSearch(search.corpora, search.embeddings, settings)  # shares the loaded corpus
+        query = self.assistant.searcher.parse(example.question)
+        return [(p.text, p.article_id) for p in self._chunks.search(query, 10)]
 
     def final(self, examples) -> tuple[dict, dict]:
         answerable = [e for e in examples if e.answerable]

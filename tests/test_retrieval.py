@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
-from corpora import build_extended_corpus
+from corpora import FIXTURES, article_bodies, build_extended_corpus
 
+from ingest.index import ingest
+from qa.core.settings import Settings
 from qa.core.types import Filters, Passage
 from qa.search.query import Query
 from qa.search.rank import Weights, blend_arrays, boost, diversify, sentence_match
+from qa.store.embeddings.model import get_tokenizer
 from qa.store.schema import where
 
 
@@ -98,3 +103,31 @@ def test_distinct_articles_come_first_in_score_order(assistant):
     assert [p.score for p in passages[: len(set(articles))]] == sorted(
         (p.score for p in passages[: len(set(articles))]), reverse=True
     )
+
+
+def test_passages_are_windows_of_the_article_body_within_the_budget(assistant):
+    bodies = article_bodies(assistant.settings)
+    tokenizer = get_tokenizer()
+    for question in ("When will the Old Mill Bridge reopen?", "glacier retreat measurements", "bridge"):
+        first = assistant.searcher.hybrid.search(question, 10)
+        again = assistant.searcher.hybrid.search(question, 10)
+        assert first and [p.chunk_id for p in first] == [p.chunk_id for p in again]  # stable ids
+        assert len({p.chunk_id for p in first}) == len(first)
+        for p in first:
+            assert p.text == bodies[p.article_id][p.start : p.end]
+            assert tokenizer.count([p.text])[0] <= assistant.settings.window_tokens
+
+
+def test_the_window_of_a_long_article_holds_the_event_asked_about_not_the_lead(tmp_path_factory):
+    from qa.answer.assistant import Assistant
+
+    root = tmp_path_factory.mktemp("long")
+    shutil.copytree(FIXTURES / "long", root / "articles")
+    settings = Settings(data_dir=root / "qa-data")
+    ingest([root / "articles"], settings)
+    body = next(iter(article_bodies(settings).values()))
+    event = body.index("On October 7 the board voted")
+    assert get_tokenizer().count([body[:event]])[0] > settings.window_tokens  # the lead cannot reach it
+    found = Assistant(settings).searcher.hybrid.search("When did the board vote to suspend the Gull Island ferry?", 3)
+    assert found[0].start <= event < found[0].end and found[0].text == body[found[0].start : found[0].end]
+    assert found[0].start > 0

@@ -138,7 +138,8 @@ def test_second_client_sees_reindex_and_rebuild_within_one_query(chroma_server, 
     after = app.ask(RECALL_QUESTION)
     assert "tech-001" not in cited(after)
     found = app.searcher.hybrid.search("Zephyrine lighthouse keeper", 5)
-    assert {p.chunk_id for p in found} <= Store(writer).chunk_ids()
+    # passages are windows of articles (ids of their own): each must come from an article of the rebuilt store
+    assert found and {p.article_id for p in found} <= {e.article_id for e in Store(writer).manifest().values()}
 
 
 def test_bm25_cache_is_kept_per_server_and_collection(chroma_server, corpus, tmp_path):

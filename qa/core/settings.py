@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     distinct_articles: int = Field(10, ge=1, description="Leading passages taken from different articles.")
     per_article_cap: int = Field(2, ge=1, description="Max passages per article after the distinct slots.")
     sentence_weight: float = Field(1.0, ge=0.0, description="Weight of the best single sentence's term match.")
+    window_tokens: int = Field(
+        254,
+        ge=0,
+        le=254,
+        description="Word pieces of the passage shown per article: its best window for the question (0: stored chunk).",
+    )
     answer_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an answer at most.")
     abstain_threshold: float = Field(0.655, description="Abstain under this evidence score (qa.search.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")

@@ -9,6 +9,7 @@ import numpy as np
 
 from qa.core.settings import Settings
 from qa.core.types import NO_FILTERS, Filters, Passage
+from qa.search.articles import WindowPicker
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.query import Query
 from qa.search.rank import Weights, blend_arrays, boost, diversify, outlets_first, question_weights, sentence_match
@@ -31,6 +32,7 @@ class HybridSearch:
         self.embeddings = embeddings
         self.settings = settings
         self.weights = weights or Weights.from_settings(settings)
+        self.picker = WindowPicker(settings.window_tokens)
 
     def search(self, query: Query | str, k: int, filters: Filters = NO_FILTERS) -> list[Passage]:
         return self.retrieve(query, k, filters).passages
@@ -60,22 +62,10 @@ class HybridSearch:
             return Retrieval([], 0.0)
         order = sorted(picked)
         dense = corpus.vectors[order] @ vector
-        sparse = sparse_all[order] if len(sparse_all) else np.zeros(len(order))
-        fused = blend_arrays(dense, sparse, self.weights.dense)
-        if self.weights.sentence and corpus.sentence_terms:
-            wanted = question_weights(corpus.bm25, query)
-            fused = fused + self.weights.sentence * np.asarray(
-                [sentence_match(corpus.sentence_terms[i], wanted) for i in order]
-            )
-        ranked = sorted(
-            (
-                replace(corpus.passages[i], score=float(f) + boost(corpus.passages[i], query, self.weights))
-                for i, f in zip(order, fused, strict=True)
-            ),
-            key=lambda p: p.score,
-            reverse=True,
-        )
+        ranked = self._rank(query, corpus, order, dense, sparse_all)
         passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
+        if self.settings.window_tokens:
+            passages = self.picker.windows(passages, query, corpus, vector)
         top_dense = float(dense.max())
         if query.context:
             # a follow-up is as answerable as the turn it continues: folding that turn in dilutes the
@@ -83,3 +73,23 @@ class HybridSearch:
             earlier = np.asarray(self.embeddings.embed_query(query.context), dtype=np.float32)
             top_dense = max(top_dense, float((corpus.vectors[order] @ earlier).max()))
         return Retrieval(outlets_first(passages, query.outlets), top_dense)
+
+    def _rank(
+        self, query: Query, corpus: Corpus, order: list[int], dense: np.ndarray, sparse_all: np.ndarray
+    ) -> list[Passage]:
+        """Candidate chunks (``order``: corpus rows) blended, best-sentence matched and boosted, best first."""
+        sparse = sparse_all[order] if len(sparse_all) else np.zeros(len(order))
+        fused = blend_arrays(dense, sparse, self.weights.dense)
+        if self.weights.sentence and corpus.sentence_terms:
+            wanted = question_weights(corpus.bm25, query)
+            fused = fused + self.weights.sentence * np.asarray(
+                [sentence_match(corpus.sentence_terms[i], wanted) for i in order]
+            )
+        return sorted(
+            (
+                replace(corpus.passages[i], score=float(f) + boost(corpus.passages[i], query, self.weights))
+                for i, f in zip(order, fused, strict=True)
+            ),
+            key=lambda p: p.score,
+            reverse=True,
+        )
