@@ -63,7 +63,7 @@ class Settings(BaseSettings):
         description="Word pieces of the passage shown per article: its best window for the question (0: stored chunk).",
     )
     answer_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an answer at most.")
-    abstain_threshold: float = Field(0.655, description="Abstain under this evidence score (qa.search.evidence).")
+    abstain_threshold: float = Field(0.675, description="Abstain under this evidence score (qa.search.evidence).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
     max_history_turns: int = Field(50, ge=0, description="Earlier turns a question may carry (more are refused).")
     max_history_chars: int = Field(
