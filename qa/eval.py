@@ -5,6 +5,7 @@ gold record, so `bench/` and `qa eval` compute exactly the same numbers."""
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections import defaultdict
@@ -112,6 +113,54 @@ def answer_contains(answer_text: str, gold: str) -> float:
     return float(bool(wanted) and wanted in " ".join(answer_text.split()).lower())
 
 
+def contains_words(answer_text: str, gold: str) -> float:
+    """`answer_contains` on word boundaries, so a gold "No" is not found inside "not" or "know" (generation
+    accuracy: the model's answers to yes/no questions are compared with the extractive answer's)."""
+    wanted = " ".join(gold.strip().rstrip(".").split()).lower()
+    text = " ".join(answer_text.split()).lower()
+    return float(bool(wanted) and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", text) is not None)
+
+
+def generation_row(example: Example, answer) -> dict:
+    """Generation figures of one answer when a model was asked (``extractive_text`` set), else nothing."""
+    if not answer.extractive_text:
+        return {}
+    generated = answer.mode == "generated"
+    row: dict = {"generated": float(generated), "llm_failed": float(not generated and answer.model is None)}
+    row["sentences_total"] = len(answer.sentences)
+    row["sentences_supported"] = sum(s.supported for s in answer.sentences)
+    for name in ("first_token_ms", "generate_ms"):
+        if answer.timings.get(name) is not None:
+            row[name] = answer.timings[name]
+    if example.answerable and example.answer:
+        model_text = " ".join(s.text for s in answer.sentences)
+        row["gen_contains_gold"] = contains_words(answer.text, example.answer)
+        row["ext_contains_gold"] = contains_words(answer.extractive_text, example.answer)
+        row["model_contains_gold"] = contains_words(model_text, example.answer)
+    return row
+
+
+GENERATION_RATES = ("generated", "llm_failed", "gen_contains_gold", "ext_contains_gold", "model_contains_gold")
+
+
+def _generation_summary(rows: list[dict]) -> dict:
+    """Share generated / fallen back, share of generated sentences supported, latency of the model."""
+    asked = [r for r in rows if "generated" in r]
+    if not asked:
+        return {}
+    total = sum(r["sentences_total"] for r in asked)
+    out: dict = {"asked": len(asked), "generated": round(statistics.fmean(r["generated"] for r in asked), 4)}
+    out["fell_back_unsupported"] = round(1 - out["generated"] - statistics.fmean(r["llm_failed"] for r in asked), 4)
+    out["llm_failed"] = round(statistics.fmean(r["llm_failed"] for r in asked), 4)
+    out["sentences"] = total
+    out["sentences_supported"] = round(sum(r["sentences_supported"] for r in asked) / total, 4) if total else 0.0
+    for name in ("first_token_ms", "generate_ms"):
+        values = [r[name] for r in asked if name in r]
+        if values:
+            out[name] = {"p50": _percentile(values, 50), "p95": _percentile(values, 95)}
+    return out
+
+
 @dataclass
 class Report:
     """Accumulates per-question results; `summary()` gives the aggregate, overall and per question type."""
@@ -129,6 +178,9 @@ class Report:
         for row in self.rows:
             by_kind[row["kind"]].append(row)
         out["by_type"] = {kind: _aggregate(rows) for kind, rows in sorted(by_kind.items())}
+        generation = _generation_summary(self.rows)
+        if generation:
+            out["generation"] = generation
         latencies = [row["ms"] for row in self.rows if "ms" in row]
         if latencies:
             out["latency_ms"] = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
@@ -157,6 +209,8 @@ def _aggregate(rows: list[dict]) -> dict:
     _rate(result, "false_abstention", [r["abstained"] for r in rows if r["kind"] not in ("null_query", "followup")])
     _rate(result, "answer_contains_gold", [r["answer_contains"] for r in rows if "answer_contains" in r])
     _rate(result, "followup@4", [r["followup@4"] for r in rows if "followup@4" in r])
+    for name in GENERATION_RATES:  # generated answers (issue 12)
+        _rate(result, name, [r[name] for r in rows if name in r])
     return result
 
 
@@ -184,11 +238,12 @@ def evaluate_answer(example: Example, answer, ms: float, count_tokens: Callable[
         row["has_gold"] = True
         row.update(retrieval_metrics(texts, articles, example))
     if example.kind == "inference_query" and example.answer:
-        row["answer_contains"] = answer_contains(answer.text, example.answer)
+        row["answer_contains"] = answer_contains(answer.extractive_text or answer.text, example.answer)
+    row.update(generation_row(example, answer))
     return row
 
 
-COLUMNS = (*METRICS, "null_abstention", "false_abstention", "answer_contains_gold", "followup@4")
+COLUMNS = (*METRICS, "null_abstention", "false_abstention", "answer_contains_gold", "followup@4", *GENERATION_RATES)
 
 
 def run_eval(
@@ -197,6 +252,7 @@ def run_eval(
     *,
     k: int | None = None,
     limit: int | None = None,
+    llm: bool | None = None,
     on_total: Callable[[int], None] = lambda n: None,
     on_step: Callable[[], None] = lambda: None,
 ) -> Report:
@@ -215,7 +271,7 @@ def run_eval(
             continue
         started = time.perf_counter()
         try:
-            answer = assistant.ask(item.question, history=list(item.history) or None, k=k or 10)
+            answer = assistant.ask(item.question, history=list(item.history) or None, k=k or 10, llm=llm)
         except BadQuestionError as exc:
             report.skipped.append(f"{item.id}: {exc}")
             continue

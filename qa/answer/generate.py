@@ -22,8 +22,11 @@ from langchain_openai import ChatOpenAI
 from qa.core.errors import LLMError
 from qa.core.settings import Settings
 from qa.core.types import Passage
+from qa.text.sentences import sentence_spans
+from qa.text.terms import word_set
 
-PROMPT_PASSAGES = 5  # passages given to the model: small models lose track of more, and CPU prompt time grows
+PROMPT_PASSAGES = 4  # passages given to the model: small models lose track of more, and CPU prompt time grows
+EXCERPT_CHARS = 700  # of each passage's text, its sentences nearest the question first (the checker reads it all)
 HISTORY_TURNS = 2  # earlier exchanges of the conversation given to the model
 HISTORY_CHARS = 600  # of each earlier message: the subject, not the whole quoted answer
 NO_KEY = "not-needed"  # local servers (Ollama, llama.cpp, vLLM, transformers serve) ignore it; the client needs one
@@ -66,13 +69,32 @@ _DELIMITER = re.compile(r"</?\s*passages?\s*>", re.IGNORECASE)
 _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
-def passage_block(passages: list[Passage] | tuple[Passage, ...]) -> str:
+def passage_block(passages: list[Passage] | tuple[Passage, ...], question: str = "") -> str:
     """The passages as numbered, delimited records: outlet, date, title, then the text between delimiters."""
     records = []
     for n, p in enumerate(passages, start=1):
         head = f"[{n}] outlet: {_clean(p.source) or 'unknown'} | date: {p.published[:10] or 'unknown'}"
-        records.append(f"{head} | title: {_clean(p.title) or 'untitled'}\n<passage>\n{_clean(p.text)}\n</passage>")
+        body = _clean(excerpt(p.text, question))
+        records.append(f"{head} | title: {_clean(p.title) or 'untitled'}\n<passage>\n{body}\n</passage>")
     return "\n\n".join(records)
+
+
+def excerpt(text: str, question: str, limit: int = EXCERPT_CHARS) -> str:
+    """At most ``limit`` characters of ``text``: its sentences sharing most words with the question, in text order
+    (a short prompt keeps a small model on topic and a CPU server fast)."""
+    if len(text) <= limit:
+        return text
+    wanted = word_set(question)
+    spans = sentence_spans(text)
+    ranked = sorted(range(len(spans)), key=lambda i: (-len(wanted & word_set(text[slice(*spans[i])])), i))
+    chosen, used = [], 0
+    for i in ranked:
+        size = spans[i][1] - spans[i][0]
+        if used + size > limit and chosen:
+            continue
+        chosen.append(i)
+        used += size + 1
+    return " ".join(text[slice(*spans[i])][:limit] for i in sorted(chosen))
 
 
 def _clean(text: str) -> str:
@@ -81,7 +103,8 @@ def _clean(text: str) -> str:
 
 
 def _user_turn(question: str, passages: list[Passage] | tuple[Passage, ...]) -> str:
-    return f"Passages:\n\n{passage_block(passages)}\n\nQuestion: {question}\nAnswer, citing passages like [1]:"
+    block = passage_block(passages, question)
+    return f"Passages:\n\n{block}\n\nQuestion: {question}\nAnswer, citing passages like [1]:"
 
 
 def build_messages(question: str, passages: list[Passage], history: list[dict] | None = None) -> list[BaseMessage]:

@@ -18,6 +18,7 @@ from qa.core.settings import Settings, get_settings
 from qa.core.types import Filters
 from qa.eval import run_eval
 from qa.serve.batch import BadLine, answer_record, read_batch, read_history
+from qa.serve.llm_server import DEFAULT_PORT, model_folder, prepare_model, run_server
 from qa.serve.progress import ingest_with_progress, progress_bar
 from qa.serve.terminal import render_answer, render_eval, render_stats
 from qa.store.chroma import Store
@@ -123,6 +124,10 @@ Since = Annotated[
 Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
 Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
 TopK = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages retrieved [default 10]")]
+UseLLM = Annotated[
+    bool | None,
+    typer.Option("--llm/--no-llm", help="Generate the answer with the model server [default: when QA_LLM_URL is set]"),
+]
 
 
 def _filters(assistant: Assistant, outlet: list[str] | None, since: str | None, until: str | None) -> Filters:
@@ -148,6 +153,7 @@ def ask(
     ] = None,
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL of {id, question[, history]} to answer")] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL answers")] = None,
+    llm: UseLLM = None,
     data_dir: DataDir = None,
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
@@ -161,17 +167,19 @@ def ask(
     assistant = Assistant(settings)
     filters = _filters(assistant, outlet, since, until)
     if batch is not None:
-        _ask_batch(assistant, batch, out_path, k, filters)
+        _ask_batch(assistant, batch, out_path, k, filters, llm)
         return
     turns = read_history(history) if history else None
-    answer = assistant.ask(question, history=turns, filters=filters, k=k)
+    answer = assistant.ask(question, history=turns, filters=filters, k=k, llm=llm)
     if as_json:
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
     else:
         render_answer(answer, out, err)
 
 
-def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, filters: Filters) -> None:
+def _ask_batch(
+    assistant: Assistant, path: Path, out_path: Path, k: int | None, filters: Filters, llm: bool | None = None
+) -> None:
     items = list(read_batch(path))
     assistant.warm_up()
     written = bad = 0
@@ -189,7 +197,7 @@ def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, 
                 err.print(f"[yellow]skipped[/yellow] {escape(f'{path}: {item}')}", highlight=False, soft_wrap=True)
                 continue
             try:
-                answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k)
+                answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k, llm=llm)
             except BadQuestionError as exc:
                 bad += 1
                 err.print(
@@ -210,6 +218,7 @@ def evaluate(
     k: TopK = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    llm: UseLLM = None,
     data_dir: DataDir = None,
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
@@ -225,6 +234,7 @@ def evaluate(
             dataset,
             k=k,
             limit=limit,
+            llm=llm,
             on_total=lambda n: progress.update(task, total=n),
             on_step=lambda: progress.advance(task),
         )
@@ -254,6 +264,20 @@ def serve(
 
     configure_logging()
     run_server(settings_from(data_dir, collection, chroma_url, host=host, port=port))
+
+
+@app.command(name="serve-llm")
+@handle_errors
+def serve_llm(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1")] = DEFAULT_PORT,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the packaged SmolLM2-135M model as an OpenAI-compatible server on 127.0.0.1 (for generated answers)."""
+    settings = settings_from(data_dir, None, None)
+    err.print("Preparing the model folder (once; about a minute)…")
+    folder = prepare_model(model_folder(settings.data_dir))
+    err.print(f"Serving {folder} on http://127.0.0.1:{port}/v1 — set QA_LLM_URL=http://127.0.0.1:{port}/v1")
+    raise typer.Exit(run_server(folder, port))
 
 
 def main() -> None:  # pragma: no cover

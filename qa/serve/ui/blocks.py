@@ -40,6 +40,7 @@ class Controls:
     since: gr.Textbox
     until: gr.Textbox
     k: gr.Slider
+    llm: gr.Checkbox  # generated answers (issue 12); hidden without a model server
 
 
 def conversation() -> gr.Chatbot:
@@ -72,6 +73,12 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
         )
         send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
         reset = gr.Button("Clear", scale=1, min_width=80, elem_id="qa-clear")
+    llm = gr.Checkbox(
+        value=bool(settings.llm_url),
+        visible=bool(settings.llm_url),
+        label="Write the answer with the language model (every sentence checked against its sources)",
+        elem_id="qa-llm",
+    )
     if examples:
         gr.Examples(examples=[[q] for q in examples], inputs=[box], label="Try asking")
     with gr.Accordion("Filters", open=False, elem_id="qa-filters"):
@@ -86,7 +93,7 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
             since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-since")
             until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", max_lines=1, elem_id="qa-until")
         k = gr.Slider(1, 30, value=settings.top_k, step=1, label="Passages retrieved")
-    return Controls(box, send, reset, chatbot, chosen, since, until, k)
+    return Controls(box, send, reset, chatbot, chosen, since, until, k, llm)
 
 
 def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
@@ -104,7 +111,7 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="qa-sources", label="Sources")
         turns = gr.State([])
 
-        inputs = [c.box, c.chatbot, turns, c.outlets, c.since, c.until, c.k]
+        inputs = [c.box, c.chatbot, turns, c.outlets, c.since, c.until, c.k, c.llm]
         outputs = [c.chatbot, turns, sources, c.box]
         c.box.submit(handlers.respond, inputs, outputs, api_visibility="private")
         c.send.click(handlers.respond, inputs, outputs, api_visibility="private")

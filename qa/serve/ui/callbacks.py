@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 import gradio as gr
 
 from qa.core.errors import BadQuestionError, QAError
-from qa.core.types import Filters
+from qa.core.types import Answer, Filters
 from qa.serve.snapshots import LiveAssistant
+from qa.serve.ui.drafts import draft_message
 from qa.serve.ui.render import answer_message, corpus_summary, error_message, partial_message, sources_html
 from qa.serve.ui.safe import markdown_text
 from qa.serve.ui.timeline import outlet_colours
@@ -55,7 +56,15 @@ class ChatHandlers:
         return corpus_summary(self.live.stats())
 
     def respond(
-        self, question: str, chat: list[dict], turns: list[dict], chosen: list[str], since: str, until: str, k: float
+        self,
+        question: str,
+        chat: list[dict],
+        turns: list[dict],
+        chosen: list[str],
+        since: str,
+        until: str,
+        k: float,
+        use_llm: bool = False,
     ) -> Iterator[tuple]:
         """Stream one answer into the conversation: (chat, turns, sources, box) after each step."""
         question = (question or "").strip()
@@ -67,7 +76,10 @@ class ChatHandlers:
         yield [*chat, {"role": "assistant", "content": PENDING}], turns, gr.skip(), ""
         try:
             filters = parse_filters(chosen, since, until, self.live.resolve_outlets)
-            answer = self.live.ask(question, history=turns, filters=filters, k=int(k) if k else None)
+            if use_llm:  # the model's answer streams in, each sentence checked as it completes
+                answer = yield from self._generated(question, chat, turns, filters, int(k) if k else None)
+            else:
+                answer = self.live.ask(question, history=turns, filters=filters, k=int(k) if k else None, llm=False)
         except Exception as exc:  # noqa: BLE001 - the user sees a message, the log keeps any traceback
             if not isinstance(exc, QAError):
                 log.exception("Answering %r failed", question)
@@ -78,11 +90,21 @@ class ChatHandlers:
         colours = outlet_colours(list((self.live.stats().get("outlets") or {}).keys()))
         sources = sources_html(answer, turn, colours)
         step = max(1, len(message) // STREAM_STEPS)
-        for shown in range(step, len(message), step):  # stream the answer in; the sources come with its end
+        replay = answer.mode != "generated"  # a generated answer has streamed in already
+        # stream the answer in; the sources come with its end
+        for shown in range(step, len(message), step) if replay else ():
             partial = partial_message(message, shown)
             yield [*chat, {"role": "assistant", "content": partial + "▍"}], turns, gr.skip(), ""
             time.sleep(STREAM_PAUSE)
         yield [*chat, {"role": "assistant", "content": message + DONE}], turns, sources, ""
+
+    def _generated(self, question: str, chat: list[dict], turns: list[dict], filters: Filters, k: int | None):
+        """Yield the chat with each draft of the model's answer; return the final `Answer`."""
+        for event in self.live.ask_stream(question, history=turns, filters=filters, k=k, llm=True):
+            if isinstance(event, Answer):
+                return event
+            yield [*chat, {"role": "assistant", "content": draft_message(event) + "▍"}], turns, gr.skip(), ""
+        raise QAError("The answer stream ended without an answer.")
 
     @staticmethod
     def clear() -> tuple:
@@ -96,10 +118,12 @@ class ChatHandlers:
         until: str | None = None,
         k: int | None = None,
         history: list[dict] | None = None,
+        llm: bool | None = None,
     ) -> dict:
         """Answer a question about the indexed news articles; returns the same JSON as `qa ask --json`."""
         try:
             filters = parse_filters(outlets, since, until, self.live.resolve_outlets)
-            return self.live.ask(question, history=history or None, filters=filters, k=k or None).to_json()
+            answer = self.live.ask(question, history=history or None, filters=filters, k=k or None, llm=llm)
+            return answer.to_json()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None

@@ -11,6 +11,8 @@ a.qa-cite:hover { text-decoration: underline; }
 .qa-abstain { font-weight: 700; color: #9a3412; }
 .qa-error { font-weight: 700; color: #b91c1c; }
 .qa-notice { display: block; font-size: .85rem; color: #92400e; margin-bottom: .3rem; }
+.qa-unsupported { color: #92400e; font-size: .9em; }
+.qa-writing { color: var(--body-text-color-subdued); }
 .qa-pending { color: var(--body-text-color-subdued); font-style: italic; }
 .qa-sources { display: flex; flex-direction: column; gap: .6rem; }
 .qa-for { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; }
