@@ -26,7 +26,7 @@ from qa.text.sentences import sentence_spans
 from qa.text.terms import word_set
 
 PROMPT_PASSAGES = 4  # passages given to the model: small models lose track of more, and CPU prompt time grows
-EXCERPT_CHARS = 700  # of each passage's text, its sentences nearest the question first (the checker reads it all)
+EXCERPT_CHARS = 500  # of each passage's text, its sentences nearest the question first (the checker reads it all)
 HISTORY_TURNS = 2  # earlier exchanges of the conversation given to the model
 HISTORY_CHARS = 600  # of each earlier message: the subject, not the whole quoted answer
 NO_KEY = "not-needed"  # local servers (Ollama, llama.cpp, vLLM, transformers serve) ignore it; the client needs one
