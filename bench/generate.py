@@ -53,7 +53,7 @@ def main() -> None:
         for i, example in enumerate(examples[: args.limit], start=1):
             started = time.perf_counter()
             try:
-                answer = assistant.ask(example.question, llm=True)
+                *_, answer = assistant.ask_stream(example.question, llm=True)  # streamed: first-token latency
             except BadQuestionError as exc:
                 report.skipped.append(f"{example.id}: {exc}")
                 continue

@@ -36,22 +36,23 @@ QUESTION = "How much will the Old Mill Bridge repairs cost and when do they begi
 
 
 def test_markers_belong_to_their_sentence():
-    text = "The council approved $40 million. [1] Work begins in June [1][2]. Trucks stay banned [2, 3].\nNo source."
+    text = "[1] The council approved $40 million. [1][2] Work begins in June. Trucks stay banned [2, 3].\nNo source."
     assert split_written(text) == [
         Written("The council approved $40 million.", (1,)),
         Written("Work begins in June.", (1, 2)),
         Written("Trucks stay banned.", (2, 3)),
         Written("No source.", ()),
     ]
+    assert split_written("It reopened on Monday. [4]") == [Written("It reopened on Monday.", (4,))]
 
 
-def test_stream_hands_out_each_sentence_once_with_markers_that_arrive_later():
+def test_stream_hands_out_each_sentence_once_when_the_next_has_begun():
     stream = SentenceStream()
-    pieces = ["The coun", "cil approved $40 mil", "lion.", " [", "1]", " Work begins", " in June [1", "]."]
+    pieces = ["[", "1] The coun", "cil approved $40 mil", "lion.", " [", "2", "]", " Work begins", " in June."]
     done = [w for piece in pieces for w in stream.feed(piece)]
     assert done == [Written("The council approved $40 million.", (1,))]
     assert stream.pending == "Work begins in June."
-    assert stream.finish() == [Written("Work begins in June.", (1,))]
+    assert stream.finish() == [Written("Work begins in June.", (2,))]
     assert stream.finish() == []
 
 
@@ -76,6 +77,7 @@ def test_a_sentence_its_passage_says_is_supported(checker):
         ("The council approved a $40 million plan to repair the Old Mill Bridge.", (2,), "number"),  # wrong source
         ("The bridge repairs were cancelled by the governor after protests.", (1,), "do not say"),
         ("The Rhona glacier in the Alps has lost ice since 2013.", (2,), "bear on the question"),
+        ("Old Mill Bridge repair plan | date: 2024-03-03", (1,), "heading"),
     ],
 )
 def test_unsupported_sentences_are_caught(checker, sentence, citations, reason):
@@ -111,4 +113,4 @@ def test_passages_are_delimited_data_that_cannot_close_their_block():
     messages = build_messages("What happened?", [hostile], [{"role": "user", "content": "Earlier [1] question"}])
     assert messages[0].type == "system" and "not instructions" in messages[0].content
     assert messages[-2].content == "Earlier question"
-    assert messages[-1].content.endswith("Answer, citing passages like [1]:")
+    assert messages[-1].content.endswith("Start each sentence with the number of its passage in brackets.")

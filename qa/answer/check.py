@@ -26,7 +26,7 @@ SIMILARITY = 0.80  # ... or its cosine to one cited sentence (a close paraphrase
 ON_QUESTION = 0.35  # cosine to the question that counts as bearing on it when no content word is shared
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_LEADING_MARKERS = re.compile(r"^(?:\s*" + _MARKER.pattern + r"[\s.,;:!?]*)+")
+_HEADING = re.compile(r"\b(?:outlet|date|title)\s*:|<\s*/?\s*passage", re.IGNORECASE)  # our prompt's labels
 _OPEN_MARKER = re.compile(r"\[[\d\s,;]*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LEAD = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")  # list bullets and numbering the model may write
@@ -52,17 +52,17 @@ class Checked:
 
 
 def split_written(text: str) -> list[Written]:
-    """The model's answer as sentences; markers right after a sentence's end ("... Monday. [1]") belong to it."""
+    """The model's answer as sentences with the passages each cites. Markers opening a sentence belong to it
+    (the prompted form, "[1] It reopened on Monday."), as do markers inside or at its end; a span of markers
+    alone ("... Monday. [1]" at the very end) belongs to the sentence before it."""
     pieces: list[tuple[str, list[int]]] = []
     for start, end in sentence_spans(text):
         raw = text[start:end]
-        head = _LEADING_MARKERS.match(raw)
-        if head and pieces:  # markers opening this span close the previous sentence
-            pieces[-1][1].extend(_cited(head.group(0)))
-            raw = raw[head.end() :]
         body = _tidy(_MARKER.sub(" ", raw))
-        if body:
+        if body and re.search(r"\w", body):
             pieces.append((body, _cited(raw)))
+        elif pieces:
+            pieces[-1][1].extend(_cited(raw))
     return [Written(body, tuple(dict.fromkeys(numbers))) for body, numbers in pieces]
 
 
@@ -71,7 +71,7 @@ def _cited(text: str) -> list[int]:
 
 
 def _tidy(text: str) -> str:
-    text = _LEAD.sub("", " ".join(text.split()))
+    text = _LEAD.sub("", " ".join(text.split()).lstrip(" .,;:"))
     return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
 
 
@@ -139,6 +139,8 @@ class Checker:
         share = len(found) / len(claim_stems) if claim_stems else 0.0
         vector = self._vectors([written.text])[0]
         evidence, best = self._evidence(cited, vector)
+        if _HEADING.search(written.text):
+            return self._verdict(written, evidence, share, best, "copies a passage heading, not an answer")
         if not set(_numbers(written.text)) <= set(_numbers(source_text)):
             return self._verdict(written, evidence, share, best, "states a number its sources do not")
         if share < WORD_SHARE and best < SIMILARITY:
