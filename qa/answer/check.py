@@ -25,9 +25,9 @@ WORD_SHARE = 0.75  # share of a sentence's content words that must appear in its
 SIMILARITY = 0.80  # ... or its cosine to one cited sentence (a close paraphrase)
 ON_QUESTION = 0.35  # cosine to the question that counts as bearing on it when no content word is shared
 
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*[,;]\s*\d+)*)\s*\]", re.IGNORECASE)  # [1], [1, 2], [Passage 1]
 _HEADING = re.compile(r"\b(?:outlet|date|title)\s*:|<\s*/?\s*passage", re.IGNORECASE)  # our prompt's labels
-_OPEN_MARKER = re.compile(r"\[[\d\s,;]*$")
+_OPEN_MARKER = re.compile(r"\[[\w\s,;]*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LEAD = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")  # list bullets and numbering the model may write
 
