@@ -18,7 +18,7 @@ from qa.core.settings import Settings, get_settings
 from qa.core.types import Filters
 from qa.eval import run_eval
 from qa.serve.batch import BadLine, answer_record, read_batch, read_history
-from qa.serve.llm_server import DEFAULT_PORT, model_folder, prepare_model, run_server
+from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_server
 from qa.serve.progress import ingest_with_progress, progress_bar
 from qa.serve.terminal import render_answer, render_eval, render_stats
 from qa.store.chroma import Store
@@ -274,8 +274,10 @@ def serve_llm(
 ) -> None:
     """Serve the packaged SmolLM2-135M model as an OpenAI-compatible server on 127.0.0.1 (for generated answers)."""
     settings = settings_from(data_dir, None, None)
-    err.print("Preparing the model folder (once; about a minute)…")
-    folder = prepare_model(model_folder(settings.data_dir))
+    folder = model_folder(settings.data_dir)
+    if not is_prepared(folder):
+        err.print(f"Preparing {folder} from the packaged GGUF file (once; about a minute)…")
+    prepare_model(folder)
     err.print(f"Serving {folder} on http://127.0.0.1:{port}/v1 — set QA_LLM_URL=http://127.0.0.1:{port}/v1")
     raise typer.Exit(run_server(folder, port))
 

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,7 @@ def model_folder(data_dir: Path) -> Path:
 
 def prepare_model(folder: Path) -> Path:
     """Convert the GGUF file into ``folder`` once (atomically: a half-written folder is never used)."""
-    if (folder / _DONE).is_file():
+    if is_prepared(folder):
         return folder
     source = gguf_path()
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -84,12 +85,26 @@ def serve_command(folder: Path, port: int, host: str = "127.0.0.1") -> list[str]
     return [sys.executable, "-c", launcher, "serve", str(folder), *options]
 
 
+def is_prepared(folder: Path) -> bool:
+    return (folder / _DONE).is_file()
+
+
 def run_server(folder: Path, port: int) -> int:
-    """Serve until interrupted; returns the server's exit code."""
+    """Serve until interrupted (Ctrl-C or SIGTERM, which also stop the server); returns its exit code."""
+    signal.signal(signal.SIGTERM, _terminated)
     process = subprocess.Popen(serve_command(folder, port))
     try:
         return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait(timeout=30)
+    except (KeyboardInterrupt, SystemExit):
         return 130
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(143)
