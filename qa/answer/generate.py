@@ -74,10 +74,9 @@ def passage_block(passages: list[Passage] | tuple[Passage, ...], question: str =
     """The passages as numbered, delimited records: outlet, date, title, then the text between delimiters."""
     records = []
     for n, p in enumerate(passages, start=1):
-        # "Passage n", not "[n]", opens a record: an answer opening with "[n]" must not read as a record's start
-        head = f"Passage {n}. outlet: {_clean(p.source) or 'unknown'}; date: {p.published[:10] or 'unknown'}"
+        head = f"[{n}] outlet: {_clean(p.source) or 'unknown'} | date: {p.published[:10] or 'unknown'}"
         body = _clean(excerpt(p.text, question))
-        records.append(f"{head}; title: {_clean(p.title) or 'untitled'}\n<passage>\n{body}\n</passage>")
+        records.append(f"{head} | title: {_clean(p.title) or 'untitled'}\n<passage>\n{body}\n</passage>")
     return "\n\n".join(records)
 
 
