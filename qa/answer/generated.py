@@ -70,7 +70,7 @@ def generated_answer(extractive: Answer, checked: list[Checked], model: str) -> 
     """The supported sentences with their ``[n]`` markers and citations; the extractive answer (with a notice)
     when none is supported."""
     sentences = tuple(c.sentence for c in checked)
-    kept = [c for c in checked if c.sentence.supported]
+    kept = _first_of_each([c for c in checked if c.sentence.supported])  # a small model repeats itself
     if not kept:
         written = f"{len(checked)} sentence{'s' if len(checked) != 1 else ''}" if checked else "no sentence"
         notice = (
@@ -82,7 +82,7 @@ def generated_answer(extractive: Answer, checked: list[Checked], model: str) -> 
         for evidence in c.evidence:
             citations.setdefault(evidence.n, evidence)
     notice = extractive.notice
-    dropped = len(checked) - len(kept)
+    dropped = sum(not c.sentence.supported for c in checked)
     if dropped:
         notice = _join(notice, f"{dropped} of {len(checked)} generated sentences left out: {_reasons(checked)}.")
     return replace(
@@ -96,6 +96,16 @@ def generated_answer(extractive: Answer, checked: list[Checked], model: str) -> 
         extractive_text=extractive.text,
         timings=dict(extractive.timings),
     )
+
+
+def _first_of_each(checked: list[Checked]) -> list[Checked]:
+    seen: set[str] = set()
+    unique = []
+    for c in checked:
+        if c.sentence.text.lower() not in seen:
+            seen.add(c.sentence.text.lower())
+            unique.append(c)
+    return unique
 
 
 def marked(text: str, citations: tuple[int, ...]) -> str:
