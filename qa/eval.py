@@ -5,7 +5,6 @@ gold record, so `bench/` and `qa eval` compute exactly the same numbers."""
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 from collections import defaultdict
@@ -16,6 +15,15 @@ from pathlib import Path
 from qa.core.errors import BadQuestionError, DatasetError, InputFileError
 from qa.core.types import Skip
 from qa.core.validate import check_history
+from qa.eval_answers import (
+    GENERATION_RATES,
+    answer_contains,
+    direct_metrics,
+    duplicate_quotes,
+    generation_row,
+    generation_summary,
+    percentile,
+)
 from qa.serve.batch import read_jsonl
 from qa.store.embeddings.model import get_tokenizer
 
@@ -112,36 +120,6 @@ def followup_hit(article_ids: Sequence[str], example: Example, k: int = 4) -> fl
     return float(bool(set(example.gold_doc_ids) & set(list(article_ids)[:k])))
 
 
-def normalise_answer(text: str) -> str:
-    """How a direct answer is compared with the gold one: case, punctuation and a leading "the" ignored."""
-    text = re.sub(r"[^\w\s]", " ", text.lower())
-    return re.sub(r"^the\s+", "", " ".join(text.split()))
-
-
-def direct_metrics(direct, gold: str) -> dict:
-    """The direct answer against the gold answer: present, kind, exact (normalised) and wrong (present, not exact)."""
-    row: dict = {"direct": float(direct is not None)}
-    if direct is not None:
-        row["direct_kind"] = direct.kind
-    if gold:
-        exact = direct is not None and normalise_answer(direct.text) == normalise_answer(gold)
-        row["direct_exact"] = float(exact)
-        row["direct_wrong"] = float(direct is not None and not exact)
-    return row
-
-
-def duplicate_quotes(citations) -> int:
-    """Quotes of an answer whose sentence another quote of it already gave (case and spacing ignored)."""
-    keys = [" ".join(re.sub(r"[^\w\s]", " ", c.sentence.lower()).split()) for c in citations]
-    return len(keys) - len(set(keys))
-
-
-def answer_contains(answer_text: str, gold: str) -> float:
-    """Whether the answer text contains the gold answer (case-insensitive, trailing period ignored)."""
-    wanted = " ".join(gold.strip().rstrip(".").split()).lower()
-    return float(bool(wanted) and wanted in " ".join(answer_text.split()).lower())
-
-
 @dataclass
 class Report:
     """Accumulates per-question results; `summary()` gives the aggregate, overall and per question type."""
@@ -159,9 +137,12 @@ class Report:
         for row in self.rows:
             by_kind[row["kind"]].append(row)
         out["by_type"] = {kind: _aggregate(rows) for kind, rows in sorted(by_kind.items())}
+        generation = generation_summary(self.rows)
+        if generation:
+            out["generation"] = generation
         latencies = [row["ms"] for row in self.rows if "ms" in row]
         if latencies:
-            out["latency_ms"] = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95)}
+            out["latency_ms"] = {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)}
         lengths = [n for row in self.rows for n in row.get("passage_tokens", ())]
         out["duplicate_quotes"] = sum(row.get("duplicate_quotes", 0) for row in self.rows)
         kinds = {row["direct_kind"] for row in self.rows if "direct_kind" in row and "direct_exact" in row}
@@ -173,7 +154,7 @@ class Report:
             out["passage_tokens"] = {
                 "min": min(lengths),
                 "median": statistics.median(lengths),
-                "p95": _percentile(lengths, 95),
+                "p95": percentile(lengths, 95),
                 "max": max(lengths),
             }
         return out
@@ -206,6 +187,8 @@ def _aggregate(rows: list[dict]) -> dict:
         after = statistics.fmean(r[name] for r in switched)
         alone = statistics.fmean(r[f"{name}_alone"] for r in switched)
         result[f"switch_{name}"] = round(after / alone, 4) if alone else 0.0
+    for name in GENERATION_RATES:  # generated answers (issue 12)
+        _rate(result, name, [r[name] for r in rows if name in r])
     return result
 
 
@@ -213,12 +196,6 @@ def _rate(result: dict, name: str, values: Iterable[float | bool]) -> None:
     values = [float(v) for v in values]
     if values:
         result[name] = round(statistics.fmean(values), 4)
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return round(float(ordered[index]), 1)
 
 
 def evaluate_answer(example: Example, answer, ms: float, count_tokens: Callable[[list[str]], list[int]]) -> dict:
@@ -233,10 +210,11 @@ def evaluate_answer(example: Example, answer, ms: float, count_tokens: Callable[
         row["has_gold"] = True
         row.update(retrieval_metrics(texts, articles, example))
     if example.kind == "inference_query" and example.answer:
-        row["answer_contains"] = answer_contains(answer.text, example.answer)
+        row["answer_contains"] = answer_contains(answer.extractive_text or answer.text, example.answer)
     direct = getattr(answer, "direct", None)
     row.update(direct_metrics(direct, example.answer if example.kind == "inference_query" else ""))
     row["duplicate_quotes"] = duplicate_quotes(answer.citations)
+    row.update(generation_row(example, answer))
     return row
 
 
@@ -250,6 +228,7 @@ COLUMNS = (
     "null_with_direct",
     "followup@4",
     *(f"switch_{m}" for m in SWITCH_METRICS),
+    *GENERATION_RATES,
 )
 
 
@@ -259,6 +238,7 @@ def run_eval(
     *,
     k: int | None = None,
     limit: int | None = None,
+    llm: bool | None = None,
     on_total: Callable[[int], None] = lambda n: None,
     on_step: Callable[[], None] = lambda: None,
 ) -> Report:
@@ -281,7 +261,7 @@ def run_eval(
             if item.kind == "switch":
                 report.add(_switch_row(assistant, item, gold, k or 10, count_tokens))
                 continue
-            answer = assistant.ask(item.question, history=list(item.history) or None, k=k or 10)
+            answer = assistant.ask(item.question, history=list(item.history) or None, k=k or 10, llm=llm)
         except BadQuestionError as exc:
             report.skipped.append(f"{item.id}: {exc}")
             continue

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Iterator
 from functools import cached_property
 
 from qa.answer.compose import compose
+from qa.answer.generate import Generator
+from qa.answer.generated import Draft, answer_with_model
+from qa.core.errors import QAError
 from qa.core.settings import Settings
 from qa.core.types import Answer, Filters
 from qa.core.validate import check_history, check_k, clean_question
 from qa.search.searcher import Searcher
 from qa.store.chroma import Store
+from qa.store.embeddings.factory import make_embeddings, query_backend
 from qa.store.stats import arrays_stats
+
+NO_MODEL = "Generated answers need a model server: set QA_LLM_URL (for example after `qa serve-llm`)."
 
 
 class Assistant:
@@ -52,8 +59,31 @@ class Assistant:
         history: list[dict] | None = None,
         filters: Filters | None = None,
         k: int | None = None,
+        llm: bool | None = None,
     ) -> Answer:
-        """Answer ``question``; ``history`` holds earlier turns ``{"role", "content"}``, oldest first."""
+        """Answer ``question``; ``history`` holds earlier turns ``{"role", "content"}``, oldest first.
+        ``llm``: generate with the model server (None: when ``QA_LLM_URL`` is set)."""
+        *_, answer = self.ask_stream(question, history=history, filters=filters, k=k, llm=llm, stream=False)
+        return answer
+
+    @cached_property
+    def generator(self) -> Generator:
+        return Generator(self.settings)
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+        llm: bool | None = None,
+        stream: bool = True,
+    ) -> Iterator[Draft | Answer]:
+        """`ask`, with `Draft` progress while a model writes; the last item is the `Answer`."""
+        generate = bool(self.settings.llm_url) if llm is None else llm
+        if generate and not self.settings.llm_url:
+            raise QAError(NO_MODEL)
         question = clean_question(question, self.settings.max_question_chars)
         history = check_history(history, settings=self.settings) or None
         k = check_k(k) or self.settings.top_k
@@ -69,8 +99,18 @@ class Assistant:
             context=found.query.context,
             outlets=found.query.outlets,
         )
+        if generate and not answer.abstained:  # weak evidence: nothing for a model to cite either
+            embeddings = make_embeddings(query_backend(self.settings), threads=self.settings.embed_threads)
+            events = answer_with_model(
+                self.generator, embeddings, answer, history=history, context=found.query.context, stream=stream
+            )
+            for event in events:
+                if isinstance(event, Draft):
+                    yield event
+                else:
+                    answer = event
         answer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        return answer
+        yield answer
 
     def close(self) -> None:
         """Release the store; the assistant cannot answer afterwards."""

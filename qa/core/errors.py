@@ -51,3 +51,7 @@ class ModelError(QAError):
 
 class DatasetError(QAError):
     """An evaluation file cannot be read."""
+
+
+class LLMError(QAError):
+    """The language model server cannot be reached, timed out or failed (answers fall back to extractive)."""

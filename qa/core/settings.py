@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         100_000, ge=0, description="Characters of earlier turns a question may carry (more are refused)."
     )
 
+    # Generated answers (an OpenAI-compatible model server; unset URL = extractive answers only)
+    llm_url: str | None = Field(
+        None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (Ollama); unset: no generation."
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the server (unset: the first it lists).")
+    llm_api_key: str | None = Field(None, description="API key sent to the model server (optional).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model before the extractive answer.")
+    llm_max_tokens: int = Field(200, ge=16, le=4096, description="Longest generated answer, in model tokens.")
+
     # Web chat
     host: str = Field("127.0.0.1", description="Address the chat listens on (loopback by default).")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat.")

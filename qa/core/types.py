@@ -100,6 +100,18 @@ class Direct:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of a generated answer: the passages ``[n]`` it cites and whether they support it."""
+
+    text: str  # without its [n] markers
+    citations: tuple[int, ...]
+    supported: bool
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "citations": list(self.citations), "supported": self.supported}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The answer text with ``[n]`` markers, its citations, and the passages it was drawn from."""
 
@@ -112,6 +124,11 @@ class Answer:
     timings: dict = field(default_factory=dict, compare=False)
     notice: str = ""  # a caveat to show beside the answer (e.g. a question in another script)
     direct: Direct | None = None  # the answer itself when a cited sentence states it; never a guess
+    # generated answers (issue 12): how the text was made, by which model, and every sentence the model wrote
+    mode: str = "extractive"  # or "generated"
+    model: str | None = None
+    sentences: tuple[AnswerSentence, ...] = ()  # generated mode: all of them, unsupported ones included
+    extractive_text: str = field(default="", compare=False)  # the extractive answer beside a generated one
 
     def to_json(self) -> dict:
         return {
@@ -123,6 +140,10 @@ class Answer:
             "passages": [p.to_json() for p in self.passages],
             "notice": self.notice,
             "direct": self.direct.to_json() if self.direct else None,
+            # generated answers (issue 12)
+            "mode": self.mode,
+            "model": self.model,
+            "sentences": [s.to_json() for s in self.sentences],
         }
 
 

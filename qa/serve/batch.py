@@ -118,4 +118,7 @@ def answer_record(question_id: str, answer: Answer) -> dict:
         "evidence_score": data["evidence_score"],
         "citations": data["citations"],
         "passages": passages,
+        "mode": data["mode"],  # generated answers (issue 12)
+        "model": data["model"],
+        "sentences": data["sentences"],
     }

@@ -19,6 +19,7 @@ from qa.core.types import Filters, Skip
 from qa.core.validate import Request, check_dates, check_k, check_outlets, check_request
 from qa.eval import run_eval
 from qa.serve.batch import answer_record, read_batch, read_history
+from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_server
 from qa.serve.progress import ingest_with_progress, progress_bar
 from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_stats
 from qa.store.chroma import Store
@@ -155,6 +156,10 @@ Since = Annotated[
 ]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
 Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
+UseLLM = Annotated[
+    bool | None,
+    typer.Option("--llm/--no-llm", help="Generate the answer with the model server [default: when QA_LLM_URL is set]"),
+]
 
 
 def parse_k(raw: str) -> int | None:
@@ -193,6 +198,7 @@ def ask(
         Path | None, typer.Option("--batch", help="JSONL of {id, question[, history]} to answer", readable=False)
     ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL answers")] = None,
+    llm: UseLLM = None,
     data_dir: DataDir = None,
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
@@ -214,16 +220,18 @@ def ask(
     assistant = Assistant(settings)
     filters = _filters(assistant, request)
     if batch is not None:
-        _ask_batch(assistant, batch, out_path, request.k, filters)
+        _ask_batch(assistant, batch, out_path, request.k, filters, llm)
         return
-    answer = assistant.ask(request.question, history=list(request.history), filters=filters, k=request.k)
+    answer = assistant.ask(request.question, history=list(request.history), filters=filters, k=request.k, llm=llm)
     if as_json:
         sys.stdout.write(json_line(answer.to_json()) + "\n")
     else:
         render_answer(answer, out, err)
 
 
-def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, filters: Filters) -> None:
+def _ask_batch(
+    assistant: Assistant, path: Path, out_path: Path, k: int | None, filters: Filters, llm: bool | None = None
+) -> None:
     items = list(read_batch(path, assistant.settings))
     assistant.warm_up()
     written = bad = 0
@@ -241,7 +249,7 @@ def _ask_batch(assistant: Assistant, path: Path, out_path: Path, k: int | None, 
                 err.print(f"[yellow]skipped[/yellow] {inert(f'{path}: {item}')}", highlight=False, soft_wrap=True)
                 continue
             try:
-                answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k)
+                answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k, llm=llm)
             except BadQuestionError as exc:
                 bad += 1
                 err.print(
@@ -264,6 +272,7 @@ def evaluate(
     k: TopK = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
     as_json: AsJson = False,
+    llm: UseLLM = None,
     data_dir: DataDir = None,
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
@@ -279,6 +288,7 @@ def evaluate(
             dataset,
             k=k,
             limit=limit,
+            llm=llm,
             on_total=lambda n: progress.update(task, total=n),
             on_step=lambda: progress.advance(task),
         )
@@ -308,6 +318,22 @@ def serve(
 
     configure_logging()
     run_server(settings_from(data_dir, collection, chroma_url, host=host, port=port))
+
+
+@app.command(name="serve-llm")
+@handle_errors
+def serve_llm(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1")] = DEFAULT_PORT,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the packaged SmolLM2-135M model as an OpenAI-compatible server on 127.0.0.1 (for generated answers)."""
+    settings = settings_from(data_dir, None, None)
+    folder = model_folder(settings.data_dir)
+    if not is_prepared(folder):
+        err.print(f"Preparing {folder} from the packaged GGUF file (once; about a minute)…")
+    prepare_model(folder)
+    err.print(f"Serving {folder} on http://127.0.0.1:{port}/v1 — set QA_LLM_URL=http://127.0.0.1:{port}/v1")
+    raise typer.Exit(run_server(folder, port))
 
 
 def main() -> None:  # pragma: no cover

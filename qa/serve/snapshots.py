@@ -125,10 +125,21 @@ class LiveAssistant:
                 self._dispose(gen)
 
     def ask(
-        self, question: str, *, history: list[dict] | None = None, filters: Filters | None = None, k: int | None = None
+        self,
+        question: str,
+        *,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+        llm: bool | None = None,
     ) -> Answer:
         with self.generation() as gen:
-            return gen.assistant.ask(question, history=history, filters=filters, k=k)
+            return gen.assistant.ask(question, history=history, filters=filters, k=k, llm=llm)
+
+    def ask_stream(self, question: str, **options) -> Iterator:
+        """`Assistant.ask_stream` on the current snapshot, kept alive until the stream ends."""
+        with self.generation() as gen:
+            yield from gen.assistant.ask_stream(question, **options)
 
     def resolve_outlets(self, names: list[str]) -> tuple[str, ...]:
         """Outlet names as indexed ("techcrunch" -> "TechCrunch"), as `qa ask --outlet` reads them."""

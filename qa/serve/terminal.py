@@ -120,6 +120,15 @@ def render_eval(summary: dict, out: Console) -> None:
     out.print(table)
     if "latency_ms" in summary:
         out.print(f"latency per question: p50 {summary['latency_ms']['p50']} ms, p95 {summary['latency_ms']['p95']} ms")
+    if "generation" in summary:  # generated answers (issue 12)
+        g = summary["generation"]
+        out.print(
+            f"model answers: {g['generated']:.1%} generated, {g['fell_back_unsupported']:.1%} fell back (unsupported), "
+            f"{g['llm_failed']:.1%} failed; {g['sentences_supported']:.1%} of {g['sentences']} sentences supported"
+        )
+        for name, label in (("first_token_ms", "first token"), ("generate_ms", "full answer")):
+            if name in g:
+                out.print(f"model {label}: p50 {g[name]['p50']} ms, p95 {g[name]['p95']} ms")
     if "passage_tokens" in summary:
         t = summary["passage_tokens"]
         out.print(f"passage length (word pieces): median {t['median']}, p95 {t['p95']}, max {t['max']}")

@@ -54,6 +54,7 @@ class Controls:
     until: gr.Textbox
     filter_note: gr.HTML
     k: gr.Slider
+    llm: gr.Checkbox  # generated answers (issue 12); hidden without a model server
 
 
 def conversation() -> gr.Chatbot:
@@ -96,6 +97,12 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
         reset = gr.Button("Clear", size="sm", min_width=60, elem_id="qa-clear")
         export = gr.DownloadButton("Export", size="sm", min_width=80, interactive=False, elem_id="qa-export", icon=None)
     buttons = []
+    llm = gr.Checkbox(
+        value=bool(settings.llm_url),
+        visible=bool(settings.llm_url),
+        label="Write the answer with the language model (every sentence checked against its sources)",
+        elem_id="qa-llm",
+    )
     if examples:
         with gr.Group(elem_id="qa-examples"):
             gr.HTML('<p class="qa-for">Try asking</p>')
@@ -114,7 +121,7 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
         filter_note = gr.HTML("", elem_id="qa-filter-note", visible=False)
         k = gr.Slider(1, 30, value=settings.top_k, step=1, label="Passages retrieved")
     return Controls(
-        box, send, topic, reset, export, chat, hint, tuple(buttons), filters, chosen, since, until, filter_note, k
+        box, send, topic, reset, export, chat, hint, tuple(buttons), filters, chosen, since, until, filter_note, k, llm
     )
 
 
@@ -165,7 +172,7 @@ def wire(handlers: ChatHandlers, c: Controls, state: dict) -> None:
     named = {**state, "chat": c.chat, "box": c.box, "hint": c.hint, "filter_note": c.filter_note}
     named.update(filters=c.filters, export=c.export)
     outputs = [named[name] for name in OUTPUTS]
-    rest = [c.chat, state["turns"], state["record"], c.outlets, c.since, c.until, c.k]
+    rest = [c.chat, state["turns"], state["record"], c.outlets, c.since, c.until, c.k, c.llm]
     for trigger, question in [(c.box.submit, c.box), (c.send.click, c.box)] + [(b.click, b) for b in c.examples]:
         trigger(None, None, None, js=SHOW_ANSWER, api_visibility="private", queue=False)  # the pending answer
         trigger(handlers.respond, [question, *rest], outputs, api_visibility="private").then(

@@ -15,6 +15,7 @@ from qa.core.errors import BadQuestionError, QAError
 from qa.core.types import Answer, Filters
 from qa.core.validate import check_dates, check_outlets, check_request, recent_history
 from qa.serve.snapshots import LiveAssistant
+from qa.serve.ui.drafts import draft_message
 from qa.serve.ui.export import TOPIC, Exports, answer_record, conversation_markdown
 from qa.serve.ui.render import (
     abstain_reason,
@@ -117,6 +118,7 @@ class ChatHandlers:
         since: str,
         until: str,
         k: float,
+        use_llm: bool = False,
     ) -> Iterator[tuple]:
         """Stream one answer into the conversation; a problem is shown beside the control that caused it."""
         question = (question or "").strip()
@@ -133,7 +135,10 @@ class ChatHandlers:
         yield Reply(chat=[*asked, {"role": "assistant", "content": PENDING}], box="", hint="", filter_note="").values()
         try:
             history = recent_history(turns, settings=self.live.settings)  # the latest turns within the limits
-            answer = self.live.ask(question, history=history, filters=filters, k=k or None)
+            if use_llm:  # the model's answer streams in, each sentence checked as it completes
+                answer = yield from self._generated(question, asked, history, filters, k or None)
+            else:
+                answer = self.live.ask(question, history=history, filters=filters, k=k or None, llm=False)
         except BadQuestionError as exc:  # the question itself (too long, ...): back in its box, the reason beside it
             yield Reply(chat=chat, box=question, hint=field_note(str(exc))).values()
             return
@@ -144,7 +149,8 @@ class ChatHandlers:
             return
         filtered = bool(filters.outlets or filters.since or filters.until)
         message = answer_message(answer, turn, threshold=self.live.settings.abstain_threshold, filtered=filtered)
-        lines = answer_lines(answer, turn) if not answer.abstained else ""
+        replay = not answer.abstained and answer.mode != "generated"  # a generated answer has streamed in already
+        lines = answer_lines(answer, turn) if replay else ""
         for partial in self._pieces(lines):  # stream the answer's text in; its cards come with its end
             yield Reply(chat=[*asked, {"role": "assistant", "content": partial + "▍"}]).values()
         turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
@@ -185,6 +191,14 @@ class ChatHandlers:
         return Reply(
             chat=[*chat, {"role": "assistant", "content": TOPIC_MESSAGE}], turns=[], record=record, hint=""
         ).values()
+
+    def _generated(self, question: str, asked: list, history: list[dict], filters: Filters, k: int | None):
+        """Yield the chat with each draft of the model's answer; return the final `Answer`."""
+        for event in self.live.ask_stream(question, history=history, filters=filters, k=k, llm=True):
+            if isinstance(event, Answer):
+                return event
+            yield Reply(chat=[*asked, {"role": "assistant", "content": draft_message(event) + "▍"}]).values()
+        raise QAError("The answer stream ended without an answer.")
 
     @staticmethod
     def clear() -> tuple:
@@ -230,6 +244,7 @@ class ChatHandlers:
         until: str | None = None,
         k: int | None = None,
         history: list[dict] | None = None,
+        llm: bool | None = None,
     ) -> dict:
         """Answer a question about the indexed news articles; returns the same JSON as `qa ask --json`."""
         try:  # the same checks and messages as `qa ask`
@@ -237,7 +252,9 @@ class ChatHandlers:
                 question, history=history, outlets=outlets, since=since, until=until, k=k, settings=self.live.settings
             )
             filters = parse_filters(list(request.outlets), request.since, request.until, self.live.resolve_outlets)
-            answer = self.live.ask(request.question, history=list(request.history), filters=filters, k=request.k)
+            answer = self.live.ask(
+                request.question, history=list(request.history), filters=filters, k=request.k, llm=llm
+            )
             return answer.to_json()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None

@@ -19,6 +19,8 @@ a.qa-cite:hover { text-decoration: underline; }
 .qa-field-hint { color: var(--body-text-color-subdued); font-style: italic; }
 .qa-notice { display: block; font-size: .85rem; color: #92400e; margin-bottom: .3rem; }
 .dark .qa-notice { color: #fcd34d; }
+.qa-unsupported { color: #92400e; font-size: .9em; }
+.qa-writing { color: var(--body-text-color-subdued); }
 .qa-pending { color: var(--body-text-color-subdued); font-style: italic; }
 .qa-topic { display: block; font-size: .85rem; color: var(--body-text-color-subdued); font-style: italic; }
 .qa-sources { display: flex; flex-direction: column; gap: .6rem; }

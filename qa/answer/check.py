@@ -1,0 +1,178 @@
+"""Checking a generated answer: split it into sentences with their ``[n]`` citations (also while it streams)
+and decide, per sentence, whether the passages it cites support it and whether it bears on the question.
+
+A sentence is supported only when
+  * it cites at least one passage, and only passages the model was given;
+  * every number it states appears in a cited passage (title and date included);
+  * most of its content words (stemmed) appear in the cited passages, or it is close in meaning
+    (MiniLM cosine) to one sentence of a cited passage;
+  * it shares a content word with the question (or the earlier turn), or is close to it in meaning.
+The thresholds were chosen on the model's own answers to dev questions (see ``bench/generate.py``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import Stemmer
+
+from qa.core.types import AnswerSentence, Citation, Passage
+from qa.text.sentences import sentence_spans
+from qa.text.terms import word_set
+
+WORD_SHARE = 0.75  # share of a sentence's content words that must appear in its cited passages ...
+SIMILARITY = 0.80  # ... or its cosine to one cited sentence (a close paraphrase)
+ON_QUESTION = 0.35  # cosine to the question that counts as bearing on it when no content word is shared
+
+_MARKER = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*[,;]\s*\d+)*)\s*\]", re.IGNORECASE)  # [1], [1, 2], [Passage 1]
+_HEADING = re.compile(r"\b(?:outlet|date|title)\s*:|<\s*/?\s*passage", re.IGNORECASE)  # our prompt's labels
+_OPEN_MARKER = re.compile(r"\[[\w\s,;]*$")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LEAD = re.compile(r"^(?:[-*•]\s+|\d+[.)]\s+)")  # list bullets and numbering the model may write
+
+
+@dataclass(frozen=True)
+class Written:
+    """One sentence as the model wrote it: its text without markers and the passage numbers it cites."""
+
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A written sentence with the verdict; ``evidence`` holds the best cited sentence of each cited passage."""
+
+    sentence: AnswerSentence
+    evidence: tuple[Citation, ...]
+    word_share: float
+    similarity: float
+    reason: str  # why it is unsupported ("" when supported)
+
+
+def split_written(text: str) -> list[Written]:
+    """The model's answer as sentences with the passages each cites. Markers opening a sentence belong to it
+    (the prompted form, "[1] It reopened on Monday."), as do markers inside or at its end; a span of markers
+    alone ("... Monday. [1]" at the very end) belongs to the sentence before it."""
+    pieces: list[tuple[str, list[int]]] = []
+    for start, end in sentence_spans(text):
+        raw = text[start:end]
+        body = _tidy(_MARKER.sub(" ", raw))
+        if body and re.search(r"\w", body):
+            pieces.append((body, _cited(raw)))
+        elif pieces:
+            pieces[-1][1].extend(_cited(raw))
+    return [Written(body, tuple(dict.fromkeys(numbers))) for body, numbers in pieces]
+
+
+def _cited(text: str) -> list[int]:
+    return [int(n) for group in _MARKER.findall(text) for n in re.split(r"[,;]", group)]
+
+
+def _tidy(text: str) -> str:
+    text = _LEAD.sub("", " ".join(text.split()).lstrip(" .,;:"))
+    return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
+
+
+class SentenceStream:
+    """Feeds streamed pieces; hands out each sentence once it is complete (the next one has begun)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.done = 0
+
+    def feed(self, piece: str) -> list[Written]:
+        self.text += piece
+        written = split_written(_OPEN_MARKER.sub("", self.text))  # "[1" may yet close the sentence before it
+        ready = written[self.done : max(self.done, len(written) - 1)]
+        self.done += len(ready)
+        return ready
+
+    def finish(self) -> list[Written]:
+        rest = split_written(self.text)[self.done :]
+        self.done += len(rest)
+        return rest
+
+    @property
+    def pending(self) -> str:
+        """What is written but not yet a complete sentence (shown while streaming)."""
+        written = split_written(self.text)
+        return " ".join(w.text for w in written[self.done :])
+
+
+class Checker:
+    """Checks sentences against the ``passages`` the model was given (``[n]`` is ``passages[n-1]``)."""
+
+    def __init__(self, embeddings, question: str, passages: list[Passage], context: str = "") -> None:
+        self.embeddings = embeddings
+        self.passages = passages
+        self._stemmer = Stemmer.Stemmer("english")
+        self.question_stems = self._stems(f"{question} {context}")
+        self._question_vector = None
+        self.question = question
+        self._sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]] = {}
+
+    def _stems(self, text: str) -> set[str]:
+        return set(self._stemmer.stemWords(sorted(word_set(text))))
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+
+    def _passage_sentences(self, n: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+        if n not in self._sentences:
+            passage = self.passages[n - 1]
+            spans = sentence_spans(passage.text) or [(0, len(passage.text))]
+            self._sentences[n] = (spans, self._vectors([passage.text[a:b] for a, b in spans]))
+        return self._sentences[n]
+
+    def check(self, written: Written) -> Checked:
+        cited = written.citations
+        if not cited:
+            return self._verdict(written, (), 0.0, 0.0, "cites no passage")
+        if any(n < 1 or n > len(self.passages) for n in cited):
+            return self._verdict(written, (), 0.0, 0.0, "cites a passage it was not given")
+        sources = [self.passages[n - 1] for n in cited]
+        source_text = " ".join(f"{p.title} {p.source} {p.published[:10]} {p.text}" for p in sources)
+        claim_stems = self._stems(written.text)
+        found = claim_stems & self._stems(source_text)
+        share = len(found) / len(claim_stems) if claim_stems else 0.0
+        vector = self._vectors([written.text])[0]
+        evidence, best = self._evidence(cited, vector)
+        if _HEADING.search(written.text):
+            return self._verdict(written, evidence, share, best, "copies a passage heading, not an answer")
+        if not set(_numbers(written.text)) <= set(_numbers(source_text)):
+            return self._verdict(written, evidence, share, best, "states a number its sources do not")
+        if share < WORD_SHARE and best < SIMILARITY:
+            return self._verdict(written, evidence, share, best, "its cited passages do not say this")
+        if not claim_stems & self.question_stems and self._to_question(vector) < ON_QUESTION:
+            return self._verdict(written, evidence, share, best, "does not bear on the question")
+        return self._verdict(written, evidence, share, best, "")
+
+    def _evidence(self, cited: tuple[int, ...], vector: np.ndarray) -> tuple[tuple[Citation, ...], float]:
+        """The closest sentence of each cited passage, and the best cosine among them."""
+        evidence, best = [], -1.0
+        for n in cited:
+            spans, vectors = self._passage_sentences(n)
+            scores = vectors @ vector
+            i = int(np.argmax(scores))
+            best = max(best, float(scores[i]))
+            p = self.passages[n - 1]
+            a, b = spans[i]
+            evidence.append(Citation(n, p, p.text[a:b], p.start + a, p.start + b))
+        return tuple(evidence), best
+
+    def _to_question(self, vector: np.ndarray) -> float:
+        if self._question_vector is None:
+            self._question_vector = self._vectors([self.question])[0]
+        return float(self._question_vector @ vector)
+
+    @staticmethod
+    def _verdict(written: Written, evidence, share: float, best: float, reason: str) -> Checked:
+        sentence = AnswerSentence(written.text, written.citations, supported=not reason)
+        return Checked(sentence, evidence, round(share, 3), round(best, 3), reason)
+
+
+def _numbers(text: str) -> list[str]:
+    """Numbers as written without thousands separators or a trailing period ("12,000" -> "12000")."""
+    return [n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)]

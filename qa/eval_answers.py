@@ -1,0 +1,93 @@
+"""Answer metrics, per question and pure: the gold answer contained in an answer, the direct answer equal to
+the gold one, quotes repeated, and what happened to a generated answer. `qa.eval` aggregates them."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+
+
+def normalise_answer(text: str) -> str:
+    """How a direct answer is compared with the gold one: case, punctuation and a leading "the" ignored."""
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    return re.sub(r"^the\s+", "", " ".join(text.split()))
+
+
+def direct_metrics(direct, gold: str) -> dict:
+    """The direct answer against the gold answer: present, kind, exact (normalised) and wrong (present, not exact)."""
+    row: dict = {"direct": float(direct is not None)}
+    if direct is not None:
+        row["direct_kind"] = direct.kind
+    if gold:
+        exact = direct is not None and normalise_answer(direct.text) == normalise_answer(gold)
+        row["direct_exact"] = float(exact)
+        row["direct_wrong"] = float(direct is not None and not exact)
+    return row
+
+
+def duplicate_quotes(citations) -> int:
+    """Quotes of an answer whose sentence another quote of it already gave (case and spacing ignored)."""
+    keys = [" ".join(re.sub(r"[^\w\s]", " ", c.sentence.lower()).split()) for c in citations]
+    return len(keys) - len(set(keys))
+
+
+def answer_contains(answer_text: str, gold: str) -> float:
+    """Whether the answer text contains the gold answer (case-insensitive, trailing period ignored)."""
+    wanted = " ".join(gold.strip().rstrip(".").split()).lower()
+    return float(bool(wanted) and wanted in " ".join(answer_text.split()).lower())
+
+
+def contains_words(answer_text: str, gold: str) -> float:
+    """`answer_contains` on word boundaries, so a gold "No" is not found inside "not" or "know" (generation
+    accuracy: the model's answers to yes/no questions are compared with the extractive answer's)."""
+    wanted = " ".join(gold.strip().rstrip(".").split()).lower()
+    text = " ".join(answer_text.split()).lower()
+    return float(bool(wanted) and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", text) is not None)
+
+
+def generation_row(example, answer) -> dict:
+    """Generation figures of one answer when a model was asked (``extractive_text`` set), else nothing."""
+    if not answer.extractive_text:
+        return {}
+    generated = answer.mode == "generated"
+    row: dict = {"generated": float(generated), "llm_failed": float(not generated and answer.model is None)}
+    row["sentences_total"] = len(answer.sentences)
+    row["sentences_supported"] = sum(s.supported for s in answer.sentences)
+    for name in ("first_token_ms", "generate_ms"):
+        if answer.timings.get(name) is not None:
+            row[name] = answer.timings[name]
+    if example.answerable and example.answer:
+        model_text = " ".join(s.text for s in answer.sentences)
+        row["gen_contains_gold"] = contains_words(answer.text, example.answer)
+        row["ext_contains_gold"] = contains_words(answer.extractive_text, example.answer)
+        row["model_contains_gold"] = contains_words(model_text, example.answer)
+    return row
+
+
+GENERATION_RATES = ("generated", "llm_failed", "gen_contains_gold", "ext_contains_gold", "model_contains_gold")
+
+
+def generation_summary(rows: list[dict]) -> dict:
+    """Share generated / fallen back, share of generated sentences supported, latency of the model."""
+    asked = [r for r in rows if "generated" in r]
+    if not asked:
+        return {}
+    total = sum(r["sentences_total"] for r in asked)
+    out: dict = {"asked": len(asked), "generated": round(statistics.fmean(r["generated"] for r in asked), 4)}
+    out["fell_back_unsupported"] = round(1 - out["generated"] - statistics.fmean(r["llm_failed"] for r in asked), 4)
+    out["llm_failed"] = round(statistics.fmean(r["llm_failed"] for r in asked), 4)
+    out["sentences"] = total
+    out["sentences_supported"] = round(sum(r["sentences_supported"] for r in asked) / total, 4) if total else 0.0
+    for name in ("first_token_ms", "generate_ms"):
+        values = [r[name] for r in asked if name in r]
+        if values:
+            out[name] = {"p50": percentile(values, 50), "p95": percentile(values, 95)}
+    return out
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile by nearest rank, rounded to 0.1."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(float(ordered[index]), 1)
