@@ -15,19 +15,18 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import MULTIHOP
 
-from qa.answer.assistant import Assistant  # noqa: E402
-from qa.answer.check import Checker, Written  # noqa: E402
-from qa.answer.generate import PROMPT_PASSAGES  # noqa: E402
-from qa.core.errors import BadQuestionError  # noqa: E402
-from qa.core.settings import Settings  # noqa: E402
-from qa.eval import Report, evaluate_answer, example_from_record  # noqa: E402
-from qa.store.embeddings.factory import make_embeddings  # noqa: E402
-from qa.store.embeddings.model import get_tokenizer  # noqa: E402
+from qa.answer.assistant import Assistant
+from qa.answer.check import Checker, Written
+from qa.answer.generate import PROMPT_PASSAGES
+from qa.core.errors import BadQuestionError
+from qa.core.settings import Settings
+from qa.eval import Report, evaluate_answer, example_from_record
+from qa.store.embeddings.factory import make_embeddings
+from qa.store.embeddings.model import get_tokenizer
 
-DATA = ROOT.parent / "shared" / "data" / "multihop-rag"
+DATA = MULTIHOP
 
 
 def main() -> None:
