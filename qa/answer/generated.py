@@ -87,6 +87,7 @@ def generated_answer(extractive: Answer, checked: list[Checked], model: str) -> 
         notice = _join(notice, f"{dropped} of {len(checked)} generated sentences left out: {_reasons(checked)}.")
     return replace(
         extractive,
+        direct=carried_direct(extractive, kept),
         text=" ".join(marked(c.sentence.text, c.sentence.citations) for c in kept),
         citations=tuple(citations[n] for n in sorted(citations)),
         notice=notice,
@@ -96,6 +97,17 @@ def generated_answer(extractive: Answer, checked: list[Checked], model: str) -> 
         extractive_text=extractive.text,
         timings=dict(extractive.timings),
     )
+
+
+def carried_direct(extractive: Answer, kept: list[Checked]):
+    """The extractive direct answer, kept only when a supported generated sentence states it, and then cited as
+    that sentence cites (the generated answer numbers passages, not extractive quotes); otherwise none."""
+    direct = extractive.direct
+    if direct is None or direct.kind not in ("name", "number", "date"):
+        return None
+    wanted = direct.text.lower()
+    carrier = next((c for c in kept if wanted in c.sentence.text.lower()), None)
+    return replace(direct, citations=tuple(carrier.sentence.citations)) if carrier else None
 
 
 def _first_of_each(checked: list[Checked]) -> list[Checked]:
