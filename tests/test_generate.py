@@ -169,14 +169,17 @@ def test_a_broken_model_server_gives_the_extractive_answer_with_one_notice(corpu
 
 def test_chat_streams_the_checked_answer_and_api_switch(corpus, llm_server, tmp_path):
     from qa.serve.snapshots import LiveAssistant
-    from qa.serve.ui.callbacks import DONE, ChatHandlers
+    from qa.serve.ui.callbacks import DONE, OUTPUTS, ChatHandlers
 
     data = tmp_path / "qa-data"
     shutil.copytree(corpus.data_dir, data)
     live = LiveAssistant(with_model(Settings(data_dir=data), llm_server.url)).start(watch=False)
     try:
         handlers = ChatHandlers(live)
-        messages = [chat[-1]["content"] for chat, *_ in handlers.respond(BRIDGE, [], [], [], "", "", 4, True)]
+        chat_at = OUTPUTS.index("chat")
+        replies = handlers.respond(BRIDGE, [], [], [], [], "", "", 4, True)  # question, chat, turns, record, filters
+        chats = [reply[chat_at] for reply in replies]
+        messages = [chat[-1]["content"] for chat in chats if isinstance(chat, list) and chat]
         assert any("qa-writing" in m for m in messages[:-1])  # the model's words streamed in as they came
         assert messages[-1].endswith(DONE) and 'class="qa-cite"' in messages[-1]
         assert handlers.ask(BRIDGE, llm=False)["mode"] == "extractive"
