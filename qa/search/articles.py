@@ -10,8 +10,6 @@ import numpy as np
 
 from qa.core.types import Passage
 from qa.search.corpus import Corpus
-from qa.search.query import Query
-from qa.search.rank import question_weights
 from qa.search.windows import (
     ArticleText,
     best_windows,
@@ -69,11 +67,13 @@ class WindowPicker:
                 self._texts = ArticleTexts(corpus)
             return self._texts
 
-    def windows(self, chunks: list[Passage], query: Query, corpus: Corpus, vector: np.ndarray) -> list[Passage]:
+    def windows(
+        self, chunks: list[Passage], wanted: dict[str, float], corpus: Corpus, vector: np.ndarray
+    ) -> list[Passage]:
         """The chunks in the same order, each replaced by a window of its article: the best one for an
-        article's first chunk, its next best for a second (the chunk itself when no other window fits)."""
+        article's first chunk, its next best for a second (the chunk itself when no other window fits).
+        ``wanted``: the question's terms with their weights (`qa.search.rank.question_weights`)."""
         texts = self.texts(corpus)
-        wanted = question_weights(corpus.bm25, query)
         per_article = {}
         for chunk in chunks:
             per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1

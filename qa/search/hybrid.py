@@ -62,10 +62,11 @@ class HybridSearch:
             return Retrieval([], 0.0)
         order = sorted(picked)
         dense = corpus.vectors[order] @ vector
-        ranked = self._rank(query, corpus, order, dense, sparse_all)
+        wanted = question_weights(corpus.bm25, query)  # read by the sentence match and the window choice
+        ranked = self._rank(query, corpus, order, dense, sparse_all, wanted)
         passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
         if self.settings.window_tokens:
-            passages = self.picker.windows(passages, query, corpus, vector)
+            passages = self.picker.windows(passages, wanted, corpus, vector)
         top_dense = float(dense.max())
         if query.context:
             # a follow-up is as answerable as the turn it continues: folding that turn in dilutes the
@@ -75,13 +76,19 @@ class HybridSearch:
         return Retrieval(outlets_first(passages, query.outlets), top_dense)
 
     def _rank(
-        self, query: Query, corpus: Corpus, order: list[int], dense: np.ndarray, sparse_all: np.ndarray
+        self,
+        query: Query,
+        corpus: Corpus,
+        order: list[int],
+        dense: np.ndarray,
+        sparse_all: np.ndarray,
+        wanted: dict[str, float],
     ) -> list[Passage]:
-        """Candidate chunks (``order``: corpus rows) blended, best-sentence matched and boosted, best first."""
+        """Candidate chunks (``order``: corpus rows) blended, best-sentence matched and boosted, best first;
+        ``wanted`` is the question's terms with their weights (`question_weights`)."""
         sparse = sparse_all[order] if len(sparse_all) else np.zeros(len(order))
         fused = blend_arrays(dense, sparse, self.weights.dense)
         if self.weights.sentence and corpus.sentence_terms:
-            wanted = question_weights(corpus.bm25, query)
             fused = fused + self.weights.sentence * np.asarray(
                 [sentence_match(corpus.sentence_terms[i], wanted) for i in order]
             )
