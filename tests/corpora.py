@@ -31,3 +31,17 @@ def article_bodies(settings: Settings) -> dict[str, str]:
     """Article id -> body, read back from the source files the way ingest reads them."""
     folder = settings.data_dir.parent / "articles"
     return {a.id: a.body for a in load_paths([folder], 10**7) if hasattr(a, "body")}
+
+
+def serve_copy(indexed: Settings, root: Path, **settings):
+    """The chat on its own copy of an indexed data dir (the app writes its snapshots there), on a free port;
+    returns (demo, live, settings) — close the first two."""
+    from server_fixtures import free_port  # tests/ modules import one another as plain modules
+
+    from qa.serve.ui.start import serve  # Gradio: only for the modules that serve
+
+    data = root / "qa-data"
+    shutil.copytree(indexed.data_dir, data)
+    config = Settings(data_dir=data, corpus_dir=data / "no-corpus", port=free_port(), **settings)
+    demo, live = serve(config, block=False)
+    return demo, live, config

@@ -3,12 +3,11 @@ passwords slow a client down, and nothing can be uploaded."""
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import httpx
 import pytest
-from server_fixtures import free_port
+from corpora import serve_copy
 from typer.testing import CliRunner
 
 from qa.core.settings import Settings
@@ -23,16 +22,13 @@ BRIDGE = "How much money did the Harbor City council approve to repair the Old M
 
 @pytest.fixture(scope="module")
 def served(indexed_corpus, tmp_path_factory):
-    """The chat on a copy of the fixture index, once without and once with a login; yields both."""
-    from qa.serve.ui.start import serve
-
-    data = tmp_path_factory.mktemp("hostile-web") / "qa-data"
-    shutil.copytree(indexed_corpus.data_dir, data)
-    base = Settings(data_dir=data, corpus_dir=data / "no-corpus", reload_interval=60)
-    open_app = serve(base.model_copy(update={"port": free_port(), "chat_uploads": False}), block=False)
-    locked = base.model_copy(update={"port": free_port(), "auth": "ana:s3cret", "login_delay": 1.5})
-    locked_app = serve(locked, block=False)
-    yield {"open": open_app, "locked": (locked_app, locked)}
+    """The chat on copies of the fixture index, once without and once with a login; yields both."""
+    root = tmp_path_factory.mktemp("hostile-web")
+    *open_app, _ = serve_copy(indexed_corpus, root / "open", reload_interval=60, chat_uploads=False)
+    *locked_app, locked = serve_copy(
+        indexed_corpus, root / "locked", reload_interval=60, auth="ana:s3cret", login_delay=1.5
+    )
+    yield {"open": tuple(open_app), "locked": (tuple(locked_app), locked)}
     for demo, live in (open_app, locked_app):
         demo.close()
         live.close()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
+from corpora import serve_copy
 from server_fixtures import free_port
 
 from qa.answer.assistant import Assistant
-from qa.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 BRIDGE_QUESTION = "How much money did the Harbor City council approve to repair the Old Mill Bridge?"
@@ -17,13 +16,8 @@ BRIDGE_QUESTION = "How much money did the Harbor City council approve to repair 
 
 @pytest.fixture(scope="module")
 def served(indexed_corpus, tmp_path_factory):
-    """One app per module, on a copy of the indexed fixture corpus (the app writes its snapshots there)."""
-    from qa.serve.ui.start import serve
-
-    data = tmp_path_factory.mktemp("served") / "qa-data"
-    shutil.copytree(indexed_corpus.data_dir, data)
-    settings = Settings(data_dir=data, port=free_port(), corpus_dir=data / "no-corpus", reload_interval=0.5)
-    demo, live = serve(settings, block=False)
+    """One app per module, on a copy of the indexed fixture corpus."""
+    demo, live, settings = serve_copy(indexed_corpus, tmp_path_factory.mktemp("served"), reload_interval=0.5)
     yield settings, f"http://127.0.0.1:{settings.port}/"
     demo.close()
     live.close()
