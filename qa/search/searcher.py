@@ -82,11 +82,12 @@ class Searcher:
         self.hybrid.search("warm up", 1)
         self.outlets()
 
-    def outlets(self, version: int | None = None) -> OutletList:
+    def outlets(self, corpus: Corpus | None = None) -> OutletList:
         """Outlets of the indexed articles (what question parsing can recognise), cached per corpus version;
-        ``version`` is the version of the corpus snapshot the caller holds."""
-        corpus = self.current()
-        version = corpus.bm25.version if version is None else version
+        ``corpus`` is the snapshot the caller holds (else the current one: a version read, a server round trip
+        in server mode)."""
+        corpus = corpus or self.current()
+        version = corpus.bm25.version
         with self._lock:
             if self._outlets is None or self._outlets.version != version:
                 articles = corpus.articles
@@ -95,11 +96,11 @@ class Searcher:
                 self._outlets = OutletList(version, names, years[-1] if years else None)
             return self._outlets
 
-    def resolve_outlets(self, names: list[str] | tuple[str, ...], *, version: int | None = None) -> tuple[str, ...]:
+    def resolve_outlets(self, names: list[str] | tuple[str, ...], *, corpus: Corpus | None = None) -> tuple[str, ...]:
         """``--outlet`` values as indexed names ("techcrunch" -> "TechCrunch"); unknown ones are refused."""
         if not names:
             return ()
-        known = self.outlets(version).names
+        known = self.outlets(corpus).names
         resolved: list[str] = []
         for name in names:
             exact = [o for o in known if o.lower() == name.strip().lower()]
@@ -110,8 +111,8 @@ class Searcher:
             resolved.extend(o for o in found if o not in resolved)
         return tuple(resolved)
 
-    def parse(self, question: str, history: list[dict] | None = None, *, version: int | None = None) -> Query:
-        known = self.outlets(version)
+    def parse(self, question: str, history: list[dict] | None = None, *, corpus: Corpus | None = None) -> Query:
+        known = self.outlets(corpus)
         return parse_query(question, outlets=known.names, history=history, default_year=known.latest_year)
 
     def find(self, question: str, history: list[dict] | None, filters: Filters, k: int) -> Found:
@@ -123,12 +124,12 @@ class Searcher:
         corpus = self.corpus()
         bm25 = corpus.bm25
         if filters.outlets:
-            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, version=bm25.version))
-        query = self.parse(question, history, version=bm25.version)
+            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, corpus=corpus))
+        query = self.parse(question, history, corpus=corpus)
         if not bm25.terms([query.text])[0]:
             raise BadQuestionError(NOTHING_TO_SEARCH)
         if query.need == MAYBE:
-            alone = self._search(self.parse(question, None, version=bm25.version), k, filters, corpus)
+            alone = self._search(self.parse(question, None, corpus=corpus), k, filters, corpus)
             if alone.support.score >= self.settings.abstain_threshold:
                 return alone
             query = replace(query, need=DEPENDS)
