@@ -14,7 +14,6 @@ from pathlib import Path
 
 from qa.core.errors import BadQuestionError, DatasetError, InputFileError
 from qa.core.types import Skip
-from qa.core.validate import check_history
 from qa.eval_answers import (
     GENERATION_RATES,
     answer_contains,
@@ -24,6 +23,7 @@ from qa.eval_answers import (
     generation_summary,
     percentile,
 )
+from qa.search.validate import check_history
 from qa.serve.batch import read_jsonl
 from qa.store.embeddings.model import get_tokenizer
 

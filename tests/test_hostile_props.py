@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from qa.answer.assistant import Assistant
 from qa.core.errors import BadQuestionError, QAError
 from qa.core.settings import Settings
-from qa.core.types import Answer, Filters, Skip
-from qa.core.validate import MAX_K, ROLES, check_request
+from qa.core.types import Answer, Skip
+from qa.search.validate import MAX_K, ROLES, check_request
 from qa.serve.batch import BatchQuestion, read_batch
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -96,7 +96,7 @@ def test_ask_arguments_are_checked_into_safe_values_or_refused(question, history
 def test_answering_anything_gives_an_answer_or_our_error(assistant, question, history, k, outlets, since, until):
     try:  # the path of `/ask` and `qa ask`: check, resolve outlets against the index, answer
         request = check_request(question, history=history, outlets=outlets, since=since, until=until, k=k)
-        filters = Filters(assistant.resolve_outlets(request.outlets), request.since, request.until)
+        filters = request.filters(assistant.resolve_outlets)
         answer = assistant.ask(request.question, history=list(request.history), filters=filters, k=request.k)
     except QAError:
         return

@@ -13,8 +13,8 @@ from qa.answer.generated import Draft, answer_with_model
 from qa.core.errors import QAError
 from qa.core.settings import Settings
 from qa.core.types import Answer, Filters
-from qa.core.validate import check_history, check_k, clean_question
 from qa.search.searcher import Searcher
+from qa.search.validate import check_history, check_k, clean_question
 from qa.store.chroma import Store
 from qa.store.embeddings.factory import make_embeddings, query_backend
 from qa.store.stats import arrays_stats

@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Filters, Passage
-from qa.core.validate import clean_question
 from qa.search.searcher import Searcher
+from qa.search.validate import clean_question
 
 
 class NewsRetriever(BaseRetriever):

@@ -11,7 +11,7 @@ from typing import TypeVar
 from qa.core.errors import BadQuestionError, InputFileError, QAError
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Answer, Skip
-from qa.core.validate import check_history, clean_question, max_request_chars
+from qa.search.validate import check_history, clean_question, max_request_chars
 
 T = TypeVar("T")
 PASSAGE_KEYS = ("text", "title", "source", "url", "published_at", "start", "end", "score")

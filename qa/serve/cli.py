@@ -16,8 +16,8 @@ from qa.answer.assistant import Assistant
 from qa.core.errors import BadOptionError, BadQuestionError, QAError
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Filters, Skip
-from qa.core.validate import Request, check_dates, check_k, check_outlets, check_request
 from qa.eval import run_eval
+from qa.search.validate import Request, check_dates, check_k, check_outlets, check_request
 from qa.serve.batch import answer_record, read_batch, read_history
 from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_server
 from qa.serve.progress import ingest_with_progress, progress_bar
@@ -176,11 +176,6 @@ TopK = Annotated[
 ]
 
 
-def _filters(assistant: Assistant, request: Request) -> Filters:
-    """The checked options as `Filters`, outlet names resolved against the index."""
-    return Filters(outlets=assistant.resolve_outlets(request.outlets), since=request.since, until=request.until)
-
-
 @app.command()
 @handle_errors
 def ask(
@@ -218,7 +213,7 @@ def ask(
             question, history=turns, outlets=outlet, since=since, until=until, k=k, settings=settings
         )
     assistant = Assistant(settings)
-    filters = _filters(assistant, request)
+    filters = request.filters(assistant.resolve_outlets)
     if batch is not None:
         _ask_batch(assistant, batch, out_path, request.k, filters, llm)
         return

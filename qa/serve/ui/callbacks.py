@@ -13,7 +13,7 @@ import gradio as gr
 
 from qa.core.errors import BadQuestionError, QAError
 from qa.core.types import Answer, Filters
-from qa.core.validate import check_dates, check_outlets, check_request, recent_history
+from qa.search.validate import check_dates, check_outlets, check_request, recent_history
 from qa.serve.snapshots import LiveAssistant
 from qa.serve.ui.drafts import draft_message
 from qa.serve.ui.export import TOPIC, Exports, answer_record, conversation_markdown
@@ -251,7 +251,7 @@ class ChatHandlers:
             request = check_request(
                 question, history=history, outlets=outlets, since=since, until=until, k=k, settings=self.live.settings
             )
-            filters = parse_filters(list(request.outlets), request.since, request.until, self.live.resolve_outlets)
+            filters = request.filters(self.live.resolve_outlets)
             answer = self.live.ask(
                 request.question, history=list(request.history), filters=filters, k=request.k, llm=llm
             )

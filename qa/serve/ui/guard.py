@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.core.settings import Settings
-from qa.core.validate import max_request_chars
+from qa.search.validate import max_request_chars
 
 FREE_ATTEMPTS = 3  # typos are human: the first three wrong passwords cost nothing
 MAX_CLIENTS = 10_000  # clients remembered at once (oldest forgotten first): bounded memory under a flood

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.core.errors import BadQuestionError
 from qa.core.settings import Settings, get_settings
+from qa.core.types import Filters
 from qa.text.dates import parse_day
 
 ROLES = ("user", "assistant")
@@ -32,6 +34,11 @@ class Request:
     since: str | None = None  # ISO day, inclusive
     until: str | None = None
     k: int | None = None  # None: QA_TOP_K
+
+    def filters(self, resolve_outlets: Callable[[tuple[str, ...]], tuple[str, ...]]) -> Filters:
+        """The checked options as `Filters`, outlet names resolved against the index by ``resolve_outlets``."""
+        outlets = resolve_outlets(self.outlets) if self.outlets else ()
+        return Filters(outlets=tuple(outlets), since=self.since, until=self.until)
 
 
 def check_request(
