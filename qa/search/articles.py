@@ -26,20 +26,12 @@ DENSE_SHARE = 0.035  # weight of the chunk-similarity prior beside the term scor
 # on the next third (not used for tuning): 0.877 without, 0.891 at 0.035, 0.885 at 0.05
 
 
-def article_chunks(corpus: Corpus) -> dict[str, list[int]]:
-    """Article id -> the corpus rows of its chunks: the one thing read from the corpus layout."""
-    rows: dict[str, list[int]] = {}
-    for row, passage in enumerate(corpus.passages):
-        rows.setdefault(passage.article_id, []).append(row)
-    return rows
-
-
 class ArticleTexts:
     """The `ArticleText` of each article of one corpus version, built lazily."""
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self.rows = article_chunks(corpus)
+        self.rows = corpus.arrays.article_rows()  # live rows only: never a deleted version's text
         self._texts: dict[str, ArticleText] = {}
         self._lock = threading.Lock()
 
@@ -80,7 +72,7 @@ class WindowPicker:
         found: dict[str, list[Passage]] = {}
         for article_id, count in per_article.items():
             article = texts.get(article_id)
-            similarity = corpus.vectors[texts.rows[article_id]] @ vector
+            similarity = corpus.vectors[list(texts.rows[article_id])] @ vector
             scores = sentence_scores(article, wanted) + DENSE_SHARE * chunk_prior(article, similarity)
             windows = best_windows(article, scores, self.budget, count, EXTRA_WINDOW_SHARE)
             found[article_id] = [

@@ -213,6 +213,15 @@ class Arrays:
             found.append(np.flatnonzero(keep[segment.owner] & alive) + offset)
         return np.concatenate(found)
 
+    def article_rows(self) -> dict[str, range]:
+        """Live article id -> its global rows. An updated article's old rows are dead, its new rows live in a
+        later segment: only the live ones belong to the article as it is now."""
+        index = {id(s): o for s, o in zip(self.segments, self.offsets, strict=False)}
+        return {
+            article_id: range(index[id(segment)] + first, index[id(segment)] + first + count)
+            for segment, article_id, first, count in self.articles()
+        }
+
     def articles(self) -> Iterator[tuple[Segment, str, int, int]]:
         """Every live article: (segment, article id, first row, rows); dead articles are skipped."""
         for segment, alive in zip(self.segments, self.alive, strict=True):
