@@ -98,6 +98,7 @@ class Assistant:
             notice=script_notice(question),
             context=found.query.context,
             outlets=found.query.outlets,
+            embed=self.searcher.hybrid.embeddings.embed_documents,
         )
         if generate and not answer.abstained:  # weak evidence: nothing for a model to cite either
             embeddings = make_embeddings(query_backend(self.settings), threads=self.settings.embed_threads)

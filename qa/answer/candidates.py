@@ -1,17 +1,40 @@
-"""Every sentence of the retrieved passages, scored as a quote for the question."""
+"""Every sentence of the retrieved passages, scored as the answer to the question: how much of what the question
+asks it holds (its words weighted by rarity in English, predicates compared by meaning) and how close it is in
+meaning (the embedding model on the sentence), so the sentence that states the fact leads, in long and short
+articles alike."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from qa.core.types import Passage
 from qa.text.sentences import sentence_spans
-from qa.text.terms import word_set
+from qa.text.terms import prior_weight, stems, word_set, words
 
-PASSAGE_WEIGHT = 0.3  # a sentence of a better-ranked passage wins among equal overlaps
+PASSAGE_WEIGHT = 0.3  # a sentence of a better-ranked passage wins among equal matches
 RANK_PENALTY = 0.01  # and, all else equal, the earlier passage
 CONTEXT_WEIGHT = 0.5  # a follow-up's earlier words count half as much as its own
+TITLE_WEIGHT = 0.5  # a question word only the article's title (or the sentence before) holds counts half
+SIMILARITY_WEIGHT = 1.0  # cosine of question and sentence beside the weighted share of the question's words
+COVERAGE_WEIGHT = 1.0
+EMBEDDED_PASSAGES = 6  # sentences of the leading passages are embedded (the answer is in the top 4 for 0.97)
+# predicates news writes several ways; general English, one group per meaning (stems compared)
+_EQUIVALENT_TEXT = (
+    "convict convicted guilty",
+    "return returned back rehired rehire reinstated reinstate",
+    "fire fired ousted oust dismissed dismiss removed sacked",
+    "sue sued lawsuit",
+    "win won wins victory beat",
+    "resign resigned quit",
+    "buy bought acquire acquired acquisition purchase purchased",
+    "appoint appointed named hire hired",
+    "lure lured poach poached",
+)
+_CANON = {s: group.split()[0] for group in _EQUIVALENT_TEXT for s in stems(group)}
 
 
 @dataclass(frozen=True)
@@ -24,6 +47,8 @@ class Candidate:
     end: int
     overlap: float  # share of the question's words (and a follow-up's context) the sentence contains
     score: float
+    coverage: float = 0.0  # rarity-weighted share of the question's terms it holds (title: half)
+    similarity: float = 0.0  # cosine with the question (0 when not embedded)
 
     @property
     def sentence(self) -> str:
@@ -40,17 +65,76 @@ class Candidate:
         return " ".join(re.sub(r"[^\w\s]", " ", self.sentence.lower()).split())
 
 
-def candidates(question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
-    """Every sentence of ``passages``, best first."""
+def canonical(text: str) -> set[str]:
+    """The stems of ``text``, predicates news writes several ways reduced to one ("ousted" -> "fire")."""
+    return {_CANON.get(s, s) for s in stems(text)}
+
+
+def question_terms(question: str, skip: Sequence[str] = ()) -> dict[str, float]:
+    """The question's terms (canonical stems) weighted by rarity in English; ``skip``: names whose words say where
+    to look (outlets), not what is asked."""
+    skipped = {w.lower() for name in skip for w in words(name)}
+    weights: dict[str, float] = {}
+    for word in words(question):
+        if word.lower() in skipped:
+            continue
+        for term in canonical(word):
+            weights[term] = max(weights.get(term, 0.0), prior_weight(word))
+    return weights
+
+
+def coverage(terms: dict[str, float], held: set[str], nearby: set[str] = frozenset()) -> float:
+    """Rarity-weighted share of ``terms`` in ``held``; a term only ``nearby`` holds counts `TITLE_WEIGHT`."""
+    total = sum(terms.values())
+    if not total:
+        return 0.0
+    found = sum(w if t in held else TITLE_WEIGHT * w if t in nearby else 0.0 for t, w in terms.items())
+    return found / total
+
+
+def candidates(
+    question: str,
+    passages: list[Passage],
+    context: str = "",
+    *,
+    embed: Callable[[list[str]], Sequence] | None = None,
+    skip: Sequence[str] = (),
+) -> list[Candidate]:
+    """Every sentence of ``passages``, best first. ``embed``: texts -> normalised vectors (the question first),
+    for the sentences of the leading passages; without it the words alone decide."""
     wanted = word_set(question)
     earlier = word_set(context) - wanted  # a follow-up's subject, at a lower weight than its own words
     weight = (len(wanted) + CONTEXT_WEIGHT * len(earlier)) or 1
+    terms = question_terms(f"{question} {context}" if context else question, skip)
+    spans = [(rank, p, s, e) for rank, p in enumerate(passages) for s, e in sentence_spans(p.text)]
+    similarity = _similarities(question, [(r, p, s, e) for r, p, s, e in spans if r < EMBEDDED_PASSAGES], embed)
     found = []
-    for rank, passage in enumerate(passages):
-        for start, end in sentence_spans(passage.text):
-            words = word_set(passage.text[start:end])
-            overlap = (len(wanted & words) + CONTEXT_WEIGHT * len(earlier & words)) / weight
-            score = overlap + PASSAGE_WEIGHT * passage.score - RANK_PENALTY * rank
-            found.append(Candidate(passage, rank, start, end, overlap, score))
+    previous: dict[int, set[str]] = {}
+    for rank, passage, start, end in spans:
+        text = passage.text[start:end]
+        sentence_words = word_set(text)
+        overlap = (len(wanted & sentence_words) + CONTEXT_WEIGHT * len(earlier & sentence_words)) / weight
+        held = canonical(text)
+        nearby = canonical(passage.title) | previous.get(rank, set())
+        previous[rank] = held
+        covered = coverage(terms, held, nearby)
+        close = similarity.get((rank, start), 0.0)
+        score = (
+            overlap
+            + COVERAGE_WEIGHT * covered
+            + SIMILARITY_WEIGHT * close
+            + PASSAGE_WEIGHT * passage.score
+            - RANK_PENALTY * rank
+        )
+        found.append(Candidate(passage, rank, start, end, overlap, score, covered, close))
     found.sort(key=lambda c: c.score, reverse=True)
     return found
+
+
+def _similarities(question: str, sentences: list[tuple[int, Passage, int, int]], embed) -> dict[tuple[int, int], float]:
+    """(passage rank, sentence start) -> cosine with the question."""
+    if embed is None or not sentences:
+        return {}
+    vectors = np.asarray(embed([question] + [p.text[s:e] for _, p, s, e in sentences]), dtype=np.float32)
+    scores = vectors[1:] @ vectors[0]
+    return {(r, s): float(score) for (r, _, s, _), score in zip(sentences, scores, strict=True)}

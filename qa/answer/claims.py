@@ -44,12 +44,23 @@ class Stance:
     claimant: str = ""
 
 
+# "according to a release / data / a filing": a fact's record, not a party's claim
+_RECORDS = re.compile(
+    r"\b(?i:according to)\s+(?:(?:a|an|the|its|their|new|official|latest|preliminary|court|company)\s+)*"
+    r"(?:release|statement|report|data|filing|filings|figures|estimates?|survey|study|records?|documents?|"
+    r"results|census|analysis|statistics)\b"
+)
+
+
 def claimant(sentence: str) -> str | None:
     """Who the sentence says the statement comes from ("Russia", "Russia's Defense Ministry", "the ministry");
-    ``""`` when it is reported speech without a readable claimant; ``None`` when it is not reported at all."""
+    ``""`` when it is reported speech without a readable claimant; ``None`` when it is not reported at all (a fact
+    given "according to a release" or to data is the record's, not a party's claim)."""
     for pattern in (_ACCORDING, _LEADING, _TRAILING, _INVERTED):
         match = pattern.search(sentence)
         if match:
+            if pattern is _ACCORDING and _RECORDS.search(sentence):
+                continue
             return match.group("who").strip()
     if _ANY_REPORTING.search(sentence):
         return ""

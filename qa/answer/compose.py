@@ -7,10 +7,11 @@ import re
 from dataclasses import replace
 
 from qa.answer.candidates import Candidate, candidates
-from qa.answer.direct import YESNO, Plan, plan_direct, question_kind, subject_names
+from qa.answer.direct import Plan, plan_direct, subject_names, unstated
 from qa.answer.entity import contains_words
 from qa.core.types import NOT_FOUND, Answer, Citation, Direct, Passage
 from qa.text.display import source_label
+from qa.text.question import Wants, question_shape
 
 __all__ = ["Candidate", "choose", "compose", "candidates"]
 
@@ -21,6 +22,10 @@ _OUTCOME = re.compile(
     r"\b(?:found (?:not )?guilty|convicted|acquitted|sentenced|ruled|verdict|won|lost|defeated|agreed|approved|"
     r"rejected|returned|reinstated|resigned|fired|settled|dismissed)\b",
     re.IGNORECASE,
+)
+UNSTATED_NOTICE = (
+    "The articles found are about this, but no sentence in them states what the question asks; "
+    "the passages below are the closest."
 )
 CHANGED_NOTE = "The reports changed over time (oldest first):"
 # questions about an outcome or a current state: the latest dated evidence leads
@@ -73,7 +78,7 @@ def arrange(chosen: list[Candidate], question: str, outlets: tuple[str, ...], pl
         return sorted(chosen, key=lambda c: c.day or "9999")
     if _STATE.search(question):  # an outcome: the sentences stating one first, each group latest first
         return sorted(chosen, key=lambda c: (bool(_OUTCOME.search(c.sentence)), c.day), reverse=True)
-    if question_kind(question, outlets) == YESNO:
+    if question_shape(question, outlets).wants == Wants.YESNO:
         return sorted(chosen, key=lambda c: c.day, reverse=True)
     return chosen
 
@@ -88,6 +93,7 @@ def compose(
     notice: str = "",
     context: str = "",
     outlets: tuple[str, ...] = (),
+    embed=None,
 ) -> Answer:
     """The direct answer (when a quoted sentence states it), then the quotes with ``[n]`` citations; or abstain.
 
@@ -95,10 +101,13 @@ def compose(
     earlier turn a follow-up continues (its words count at half weight when choosing sentences)."""
     if not passages or evidence_score < threshold:
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=notice)
-    ranked = candidates(question, passages, context)
+    ranked = candidates(question, passages, context, embed=embed, skip=outlets)
     if _STATE.search(question):  # an outcome question: sentences that state an outcome come first
         ranked = sorted(ranked, key=lambda c: c.score + OUTCOME_BONUS * bool(_OUTCOME.search(c.sentence)), reverse=True)
     plan = plan_direct(question, ranked, passages, outlets, context)
+    if plan is None and not context and unstated(question, ranked, outlets):
+        unsupported = notice or UNSTATED_NOTICE
+        return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=unsupported)
     chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), question, outlets, plan)
     citations, lines = [], []
     for n, c in enumerate(chosen, start=1):

@@ -83,7 +83,7 @@ class Citation:
         }
 
 
-DIRECT_KINDS = ("name", "number", "date", "yes", "no", "claim")
+DIRECT_KINDS = ("name", "number", "date", "yes", "no", "claim", "description")
 
 
 @dataclass(frozen=True)
