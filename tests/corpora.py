@@ -88,5 +88,7 @@ def assert_quotes_current(answer, bodies: dict[str, str], removed: Iterable[str]
         assert body[start:end] == text, f"not the current body of {passage.article_id} at {start}:{end}: {text!r}"
         for gone in removed:
             assert gone not in text, f"removed text {gone!r} quoted: {text!r}"
+    for gone in removed:  # nor in the answer's own text, which quotes the cited sentences
+        assert gone not in answer.text, f"removed text {gone!r} in the answer: {answer.text!r}"
     for c in answer.citations:  # the sentence sits inside its excerpt where the highlight says
         assert c.passage.start <= c.start <= c.end <= c.passage.end, (c.start, c.end, c.passage.start, c.passage.end)

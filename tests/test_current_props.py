@@ -117,10 +117,10 @@ def check_history(
     (folder / "library.txt").write_text(LIBRARY)
     with ExitStack() as stack:
         ask = None
-        for step in history:
+        for number, step in enumerate(history):
             added, updated, removed = apply(folder, held, step)
             summary = qa_ingest(folder, writer)
-            added += step is history[0]  # the library
+            added += number == 0  # the library
             assert (summary["added"], summary["updated"], summary["removed"]) == (added, updated, removed), summary
             ask = ask or open_reader(stack)
             bodies = current_bodies(folder)
