@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.core.errors import BadQuestionError, DatasetError, InputFileError
+from qa.core.jsonl import read_jsonl
 from qa.core.types import Skip
 from qa.eval_answers import (
     GENERATION_RATES,
@@ -23,8 +24,7 @@ from qa.eval_answers import (
     generation_summary,
     percentile,
 )
-from qa.search.validate import check_history
-from qa.serve.batch import read_jsonl
+from qa.search.validate import check_history, max_request_chars
 from qa.store.embeddings.model import get_tokenizer
 
 
@@ -50,7 +50,7 @@ class Example:
 def read_examples(path: Path) -> Iterator[Example | Skip]:
     """Examples of a MultiHop-RAG style file (or our follow-up / batch format); a bad line yields a `Skip`."""
     try:
-        yield from read_jsonl(path, example_from_record)
+        yield from read_jsonl(path, example_from_record, max_request_chars())
     except InputFileError as exc:
         raise DatasetError(str(exc)) from exc
 
