@@ -143,7 +143,8 @@ def test_abstention_says_why_from_the_evidence_score(page, app):
     text = last_answer(page).inner_text()
     found = re.search(r"The closest passages match (\d+)% of what the question asks; below the (\d+)% needed", text)
     assert found, text
-    expected = app.live.ask(UNANSWERABLE)
+    with app.live.generation() as assistant:
+        expected = assistant.ask(UNANSWERABLE)
     assert expected.abstained
     assert int(found.group(1)) == max(0, math.floor(expected.evidence_score * 100))
     assert int(found.group(2)) == round(app.settings.abstain_threshold * 100)
@@ -218,7 +219,7 @@ def test_examples_are_whole_questions_and_the_label_covers_nothing(browser, app)
     page = open_page(browser, app.url)
     try:
         titles = {title for title, _, _ in app.live.articles()}
-        outlets = set(app.live.stats()["outlets"])
+        outlets = set(app.live.stats().outlets)
         buttons = page.locator(".qa-example")
         assert buttons.count() >= 3
         for button in buttons.all():
@@ -252,7 +253,7 @@ def test_examples_are_whole_questions_and_the_label_covers_nothing(browser, app)
 def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
     page = open_page(browser, app.url)
     try:
-        before = app.live.stats()["articles"]
+        before = app.live.stats().articles
         page.set_input_files(
             "#qa-upload input[type=file]",
             [str(UPLOADS / "lantern-festival.txt"), str(UPLOADS / "ferry-news.jsonl"), str(UPLOADS / "minutes.pdf")],
@@ -275,7 +276,7 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
         ask(page, "How much did converting the ferry Kestrel to battery-electric cost?")
         assert "6.5 million euros" in last_answer(page).inner_text()
         assert "Harbour Post" in last_answer(page).locator(".qa-card").first.inner_text()
-        assert app.live.stats()["articles"] == before + 2
+        assert app.live.stats().articles == before + 2
     finally:
         page.context.close()
 

@@ -168,7 +168,7 @@ def test_a_broken_model_server_gives_the_extractive_answer_with_one_notice(corpu
 
 
 def test_chat_streams_the_checked_answer_and_api_switch(corpus, llm_server, tmp_path):
-    from qa.serve.snapshots import LiveAssistant
+    from qa.serve.live import LiveAssistant
     from qa.serve.ui.callbacks import DONE, OUTPUTS, ChatHandlers
 
     data = tmp_path / "qa-data"

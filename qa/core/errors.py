@@ -29,6 +29,10 @@ class BadQuestionError(QAError):
     exit_code = 2
 
 
+class UnknownOutletError(BadQuestionError):
+    """An outlet filter names no indexed outlet (the chat shows it beside its filters, not its question box)."""
+
+
 class BadOptionError(QAError):
     """A command-line option or setting has a value that cannot be used."""
 

@@ -42,9 +42,13 @@ class Filters:
     until: str | None = None
 
     def accepts(self, passage: Passage) -> bool:
-        if self.outlets and passage.source not in self.outlets:
+        return self.accepts_article(passage.source, passage.published)
+
+    def accepts_article(self, source: str, published: str) -> bool:
+        """Whether an article of outlet ``source`` published at ``published`` (ISO) passes these filters."""
+        if self.outlets and source not in self.outlets:
             return False
-        day = passage.published[:10]
+        day = published[:10]
         if self.since and (not day or day < self.since):
             return False
         return not (self.until and (not day or day > self.until))

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from qa.core.types import Answer
 from qa.eval import COLUMNS
+from qa.store.stats import CorpusStats
 from qa.text.display import outlet_display, short_date
 
 # C0 controls but newline and tab, DEL, C1 controls, and the bidi controls that can reorder what a terminal
@@ -142,16 +143,16 @@ def render_eval(summary: dict, out: Console) -> None:
         out.print(f"{summary['skipped']} lines skipped")
 
 
-def render_stats(data: dict, out: Console) -> None:
+def render_stats(stats: CorpusStats, out: Console) -> None:
     """`qa stats`: one summary line, the model and store, then outlets with their article counts."""
-    dates = " to ".join(data["date_range"]) if data["date_range"] else "unknown"
+    dates = " to ".join(stats.date_range) if stats.date_range else "unknown"
     out.print(
-        f"[bold]{data['articles']}[/bold] articles, [bold]{data['chunks']}[/bold] chunks, "
-        f"{len(data['outlets'])} outlets, dates {dates}"
+        f"[bold]{stats.articles}[/bold] articles, [bold]{stats.chunks}[/bold] chunks, "
+        f"{len(stats.outlets)} outlets, dates {dates}"
     )
-    out.print(f"model {inert(data['model'])} ({inert(data['backend'])}); store {inert(data['store'])} ({data['mode']})")
+    out.print(f"model {inert(stats.model)} ({inert(stats.backend)}); store {inert(stats.store)} ({stats.mode})")
     table = Table("outlet", "articles")
-    for name, count in data["outlets"].items():
+    for name, count in stats.outlets.items():
         table.add_row(inert_text(name), str(count))
-    if data["outlets"]:
+    if stats.outlets:
         out.print(table)

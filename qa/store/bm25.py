@@ -155,8 +155,12 @@ class Bm25Index:
 
     def scores_for(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (dead rows and a question without terms score 0)."""
+        return self.scores_for_terms(tokenize([query])[0])
+
+    def scores_for_terms(self, terms: Sequence[str]) -> np.ndarray:
+        """`scores_for` a question already tokenized (``terms(...)``): repeated terms count again, as in bm25s."""
         scores = np.zeros(self.total_rows, dtype=np.float32)
-        for term in tokenize([query])[0]:  # repeated words count again, as in bm25s
+        for term in terms:
             found = self._postings(term)
             df = sum(len(rows) for _, rows, _ in found)
             if not df:

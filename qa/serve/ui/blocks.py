@@ -15,7 +15,7 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from qa.core.errors import QAError  # noqa: E402
 from qa.core.settings import Settings  # noqa: E402
-from qa.serve.snapshots import LiveAssistant  # noqa: E402
+from qa.serve.live import LiveAssistant  # noqa: E402
 from qa.serve.ui.callbacks import EMPTY_SOURCES, OUTPUTS, ChatHandlers  # noqa: E402
 from qa.serve.ui.examples import example_questions  # noqa: E402
 from qa.serve.ui.guard import Guard, LoginThrottle, body_limit  # noqa: E402
@@ -152,7 +152,7 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
             dark = gr.Button("Dark / light", size="sm", elem_id="qa-theme", scale=0, min_width=110)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
-                c = chat_column(settings, example_questions(live.articles()), list(stats.get("outlets") or {}))
+                c = chat_column(settings, example_questions(live.articles()), list(stats.outlets))
             with gr.Column(scale=2, min_width=300):
                 timeline, files, upload_note = side_column(settings)
         turns, record = gr.State([]), gr.State([])

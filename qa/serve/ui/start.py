@@ -10,8 +10,8 @@ from rich.console import Console
 
 from qa.core.errors import QAError
 from qa.core.settings import Settings, get_settings
+from qa.serve.live import LiveAssistant
 from qa.serve.progress import ingest_with_progress
-from qa.serve.snapshots import LiveAssistant
 from qa.serve.terminal import inert
 from qa.serve.ui.blocks import launch
 
@@ -20,7 +20,7 @@ err = Console(stderr=True, emoji=False)
 
 def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
     """A first ``make run`` ends in a working chat: index ``settings.corpus_dir`` when nothing is indexed yet."""
-    if live.stats().get("articles"):
+    if live.stats().articles:
         return
     corpus = settings.corpus_dir
     if not corpus.exists() or not any(corpus.iterdir()):
@@ -41,7 +41,7 @@ def serve(settings: Settings, *, block: bool = True):
         build_if_empty(live, settings)
         stats = live.stats()
         err.print(
-            f"Answering from {stats.get('articles', 0):,} articles; chat on http://{inert(settings.host)}:{settings.port}"
+            f"Answering from {stats.articles:,} articles; chat on http://{inert(settings.host)}:{settings.port}"
             + (" (login required)" if settings.auth else "")
         )
         demo = launch(live, settings, block=block, quiet=True)
