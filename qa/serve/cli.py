@@ -18,11 +18,12 @@ from qa.core.errors import BadOptionError, BadQuestionError, QAError, UnknownOut
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Skip
 from qa.eval import run_eval
+from qa.eval_natural import is_natural, run_natural
 from qa.search.validate import Options, check_k, check_options, check_request
 from qa.serve.batch import batch_line, read_batch, read_history
 from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_model_server
 from qa.serve.progress import ingest_with_progress, progress_bar
-from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_stats
+from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_natural, render_stats
 from qa.store.stats import read_stats
 
 out = Console(emoji=False)
@@ -250,7 +251,8 @@ def _ask_batch(assistant: Assistant, path: Path, out_path: Path, options: Option
 @handle_errors
 def evaluate(
     dataset: Annotated[
-        Path, typer.Argument(help="JSONL questions with gold (MultiHop-RAG queries or follow-ups)", readable=False)
+        Path,
+        typer.Argument(help="JSONL questions with gold (MultiHop-RAG, follow-ups, natural questions)", readable=False),
     ],
     k: TopK = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
@@ -260,28 +262,29 @@ def evaluate(
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
 ) -> None:
-    """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency."""
+    """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency;
+    direct answers and quotes on a natural-questions file."""
     settings = settings_from(data_dir, collection, chroma_url)
     assistant = Assistant(settings)
+    natural = is_natural(dataset)
     progress = progress_bar("Evaluating", err)
     with progress:
         task = progress.add_task("eval", total=None)
-        report = run_eval(
-            assistant,
-            dataset,
-            k=k,
-            limit=limit,
-            llm=llm,
-            on_total=lambda n: progress.update(task, total=n),
-            on_step=lambda: progress.advance(task),
-        )
+        steps = {"on_total": lambda n: progress.update(task, total=n), "on_step": lambda: progress.advance(task)}
+        if natural:
+            assistant.warm_up()
+            report = run_natural(assistant.ask, dataset, k=k, limit=limit, llm=llm, **steps)
+        else:
+            report = run_eval(assistant, dataset, k=k, limit=limit, llm=llm, **steps)
     for problem in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {inert(problem)}", highlight=False, soft_wrap=True)
     summary = report.summary()
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
-        return
-    render_eval(summary, out)
+    elif natural:
+        render_natural(summary, out)
+    else:
+        render_eval(summary, out)
 
 
 @app.command()

@@ -143,6 +143,31 @@ def render_eval(summary: dict, out: Console) -> None:
         out.print(f"{summary['skipped']} lines skipped")
 
 
+def render_natural(summary: dict, out: Console) -> None:
+    """`qa eval` on natural questions: the shares, then direct answers right and wrong per kind."""
+    for name in NATURAL_SHARES:
+        out.print(f"{name}: {summary[name]:.3f}")
+    table = Table("kind", "n", "right", "wrong")
+    for kind, counts in summary["by_kind"].items():
+        table.add_row(inert_text(kind), str(counts["n"]), str(counts["right"]), str(counts["wrong"]))
+    out.print(table)
+    out.print(f"{summary['answerable']} answerable, {summary['unanswerable']} unanswerable questions")
+    if summary["skipped"]:
+        out.print(f"{summary['skipped']} lines skipped")
+
+
+NATURAL_SHARES = (
+    "direct_right",
+    "direct_wrong",
+    "direct_precision",
+    "first_quote_has_gold",
+    "quotes_have_gold",
+    "gold_sentence_cited",
+    "unanswerable_abstained",
+    "unanswerable_with_direct",
+)
+
+
 def render_stats(stats: CorpusStats, out: Console) -> None:
     """`qa stats`: one summary line, the model and store, then outlets with their article counts."""
     dates = " to ".join(stats.date_range) if stats.date_range else "unknown"
