@@ -49,10 +49,6 @@ class InputFileError(QAError):
     exit_code = 2
 
 
-class ModelError(QAError):
-    """The packaged embedding model cannot be found or loaded."""
-
-
 class DatasetError(QAError):
     """An evaluation file cannot be read."""
 

@@ -1,4 +1,4 @@
-"""What Chroma records hold: the chunk metadata schema, the manifest entries, the ``where`` syntax.
+"""What Chroma records hold: the chunk metadata schema and the manifest entries.
 
 Two collections per corpus: ``<name>`` holds one record per chunk (vector, text, article metadata);
 ``<name>-articles`` holds one record per article (content hash, state, chunk ids) plus two reserved
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qa.core.types import Filters, Passage
+from qa.core.types import Passage
 from qa.text.dates import day_number
 
 CONFIG_ID = "__index_config__"
@@ -67,22 +67,6 @@ def chunk_metadata(record: ChunkRecord) -> dict[str, Any]:
         "published": record.published,
         "published_day": day_number(record.published),
     }
-
-
-def where(filters: Filters | None) -> dict | None:
-    """``filters`` in Chroma's ``where`` syntax (None when there is nothing to restrict)."""
-    if filters is None:
-        return None
-    clauses: list[dict] = []
-    if filters.outlets:
-        clauses.append({"source": {"$in": list(filters.outlets)}})
-    if filters.since:
-        clauses.append({"published_day": {"$gte": day_number(filters.since)}})
-    if filters.until:
-        clauses.append({"published_day": {"$lte": day_number(filters.until)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
