@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.plan import Plan, load, plan
+from ingest.plan import IngestPlan, load, plan
 from ingest.write import Indexer, ProgressCallback
 from qa.core.errors import NothingToIngestError, QAError
 from qa.core.settings import Settings
@@ -126,7 +126,7 @@ def prepare_query_model(settings: Settings) -> None:
 
 
 def apply(
-    store: Store, diff: Plan, manifest: dict[str, ManifestEntry], settings: Settings, progress: ProgressCallback
+    store: Store, diff: IngestPlan, manifest: dict[str, ManifestEntry], settings: Settings, progress: ProgressCallback
 ) -> tuple[int, int]:
     """Carry out ``diff``: embed and write new or changed articles, record moves, remove what is gone.
     Returns (chunks written, chunks deleted)."""

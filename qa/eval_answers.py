@@ -38,7 +38,7 @@ def answer_contains(answer_text: str, gold: str) -> float:
     return float(bool(wanted) and wanted in " ".join(answer_text.split()).lower())
 
 
-def contains_words(answer_text: str, gold: str) -> float:
+def contains_gold_score(answer_text: str, gold: str) -> float:
     """`answer_contains` on word boundaries, so a gold "No" is not found inside "not" or "know" (generation
     accuracy: the model's answers to yes/no questions are compared with the extractive answer's)."""
     wanted = " ".join(gold.strip().rstrip(".").split()).lower()
@@ -59,9 +59,9 @@ def generation_row(example, answer) -> dict:
             row[name] = answer.timings[name]
     if example.answerable and example.answer:
         model_text = " ".join(s.text for s in answer.sentences)
-        row["gen_contains_gold"] = contains_words(answer.text, example.answer)
-        row["ext_contains_gold"] = contains_words(answer.extractive_text, example.answer)
-        row["model_contains_gold"] = contains_words(model_text, example.answer)
+        row["gen_contains_gold"] = contains_gold_score(answer.text, example.answer)
+        row["ext_contains_gold"] = contains_gold_score(answer.extractive_text, example.answer)
+        row["model_contains_gold"] = contains_gold_score(model_text, example.answer)
     return row
 
 

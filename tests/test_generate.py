@@ -18,8 +18,8 @@ from server_fixtures import free_port
 
 from ingest.index import ingest
 from qa.answer.assistant import Assistant
-from qa.answer.generate import PROMPT_PASSAGES
 from qa.answer.generated import Draft, answer_with_model
+from qa.answer.llm import PROMPT_PASSAGES
 from qa.core.settings import Settings
 from qa.core.types import Answer
 from qa.store.embeddings.factory import make_embeddings

@@ -9,8 +9,8 @@ from dataclasses import replace
 from functools import cached_property
 
 from qa.answer.compose import compose
-from qa.answer.generate import Generator
 from qa.answer.generated import Draft, answer_with_model
+from qa.answer.llm import Generator
 from qa.core.errors import QAError
 from qa.core.settings import Settings
 from qa.core.types import Answer

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from qa.answer.check import Checked, Checker, SentenceStream, Written, split_written
-from qa.answer.generate import PROMPT_PASSAGES, Generator, build_messages
+from qa.answer.llm import PROMPT_PASSAGES, Generator, build_messages
 from qa.core.errors import LLMError
 from qa.core.types import Answer, Citation
 
