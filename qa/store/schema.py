@@ -69,6 +69,11 @@ def chunk_metadata(record: ChunkRecord) -> dict[str, Any]:
     }
 
 
+def record_passage(record: ChunkRecord) -> Passage:
+    """The passage the store gives back for ``record`` once it is written (without reading it back)."""
+    return passage_from_record(record.id, record.text, chunk_metadata(record), 0.0)
+
+
 def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
     return Passage(
         chunk_id=chunk_id,
