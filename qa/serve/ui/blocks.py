@@ -6,6 +6,8 @@ New topic / Clear / Export; example questions; filters; then the timeline and "A
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home: no network at run time
@@ -193,12 +195,19 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def launch(live: LiveAssistant, settings: Settings, *, block: bool = True, quiet: bool = False) -> gr.Blocks:
+def launch(
+    live: LiveAssistant,
+    settings: Settings,
+    *,
+    block: bool = True,
+    quiet: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+) -> gr.Blocks:
     """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise), behind `Guard`:
-    logins throttled per client, uploads only to "Add articles" (when on); Gradio may not serve files from
-    the data folder."""
+    logins throttled per client (waits measured by ``clock``), uploads only to "Add articles" (when on); Gradio
+    may not serve files from the data folder."""
     demo = build_app(live, settings)
-    throttle = LoginThrottle(settings.login_delay, settings.login_max_delay)
+    throttle = LoginThrottle(settings.login_delay, settings.login_max_delay, clock=clock)
     guard = Middleware(Guard, throttle=throttle, max_body=body_limit(settings), uploads=not uploads_blocked(settings))
     demo.launch(
         app_kwargs={"middleware": [guard]},

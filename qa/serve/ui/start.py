@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
+from collections.abc import Callable
 
 from rich.console import Console
 
@@ -32,8 +34,9 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
     live.reload(force=True)
 
 
-def serve(settings: Settings, *, block: bool = True):
-    """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking."""
+def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] = time.monotonic):
+    """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking.
+    ``clock`` measures the login throttle's waits."""
     if block:
         stop_on_sigterm()
     live = LiveAssistant(settings).start()
@@ -44,7 +47,7 @@ def serve(settings: Settings, *, block: bool = True):
             f"Answering from {stats.articles:,} articles; chat on http://{inert(settings.host)}:{settings.port}"
             + (" (login required)" if settings.auth else "")
         )
-        demo = launch(live, settings, block=block, quiet=True)
+        demo = launch(live, settings, block=block, quiet=True, clock=clock)
     except BaseException:
         live.close()
         raise
