@@ -53,7 +53,8 @@ class ChunkRecord:
 
 
 def chunk_metadata(record: ChunkRecord) -> dict[str, Any]:
-    """The metadata stored beside a chunk; ``published_day`` is what date filters compare."""
+    """The metadata stored beside a chunk (``published_day``: the day as a number, for other Chroma clients'
+    ``where`` filters; our readers filter on the search arrays)."""
     return {
         "article_id": record.article_id,
         "chunk_index": record.chunk_index,
