@@ -24,7 +24,7 @@ from qa.store.chroma import Store
 from qa.store.config import index_config
 from qa.store.embeddings.factory import make_embeddings, query_backend
 from qa.store.lock import writer_lock
-from qa.store.schema import ManifestEntry
+from qa.store.schema import EntryState, ManifestEntry
 from qa.store.sync import sync_arrays
 
 
@@ -148,12 +148,12 @@ def apply(
 def recover(store: Store, manifest: dict[str, ManifestEntry]) -> tuple[dict[str, ManifestEntry], int]:
     """Undo every article left ``pending`` by an interrupted run; returns the manifest without them, and
     how many there were."""
-    pending = [entry for entry in manifest.values() if entry.state != "done"]
+    pending = [entry for entry in manifest.values() if entry.state != EntryState.DONE]
     if not pending:
         return manifest, 0
     store.delete_chunks([i for entry in pending for i in (*entry.chunk_ids, *entry.stale_ids)])
     store.forget([entry.article_id for entry in pending])
-    return {k: e for k, e in manifest.items() if e.state == "done"}, len(pending)
+    return {k: e for k, e in manifest.items() if e.state == EntryState.DONE}, len(pending)
 
 
 def reconcile(store: Store, manifest: dict[str, ManifestEntry]) -> tuple[dict[str, ManifestEntry], int]:
@@ -178,7 +178,7 @@ def remove(store: Store, entries: list[ManifestEntry]) -> int:
     """Remove articles no longer in their source: pending first, so a crash here is undone too."""
     if not entries:
         return 0
-    store.mark([replace(entry, state="pending") for entry in entries])
+    store.mark([replace(entry, state=EntryState.PENDING) for entry in entries])
     ids = [i for entry in entries for i in entry.chunk_ids]
     store.delete_chunks(ids)
     store.forget([entry.article_id for entry in entries])

@@ -15,7 +15,7 @@ from qa.core.settings import Settings
 from qa.store.chroma import Store
 from qa.store.embeddings.factory import make_embeddings
 from qa.store.embeddings.model import MAX_TEXT_TOKENS, Tokenizer, get_tokenizer
-from qa.store.schema import ChunkRecord, ManifestEntry, record_passage
+from qa.store.schema import ChunkRecord, EntryState, ManifestEntry, record_passage
 from qa.store.segment import ArticleChunks
 
 ProgressCallback = Callable[[int], None]  # called with the number of articles just written
@@ -79,7 +79,8 @@ class Indexer:
     ) -> list[Written]:
         """Embed and write prepared articles (new or changed) crash-safely; returns what was written."""
         pending = [
-            manifest_entry(p.article, p.chunks, "pending", stale=_ids(previous.get(p.article.id))) for p in prepared
+            manifest_entry(p.article, p.chunks, EntryState.PENDING, stale=_ids(previous.get(p.article.id)))
+            for p in prepared
         ]
         self.store.mark(pending)
         texts = [f"{p.prefix}\n{chunk.text}" if p.prefix else chunk.text for p in prepared for chunk in p.chunks]
@@ -89,7 +90,7 @@ class Indexer:
         stale = [chunk_id for entry in pending for chunk_id in entry.stale_ids if chunk_id not in set(entry.chunk_ids)]
         if stale:
             self.store.delete_chunks(stale)
-        done = [manifest_entry(p.article, p.chunks, "done") for p in prepared]
+        done = [manifest_entry(p.article, p.chunks, EntryState.DONE) for p in prepared]
         self.store.mark(done)
         progress(len(prepared))
         return written_articles(done, records)
@@ -128,7 +129,9 @@ def _ids(entry: ManifestEntry | None) -> tuple[str, ...]:
     return entry.chunk_ids if entry is not None else ()
 
 
-def manifest_entry(article: Article, chunks: list[Chunk], state: str, stale: Iterable[str] = ()) -> ManifestEntry:
+def manifest_entry(
+    article: Article, chunks: list[Chunk], state: EntryState, stale: Iterable[str] = ()
+) -> ManifestEntry:
     return ManifestEntry(
         article_id=article.id,
         content_hash=article.content_hash,

@@ -7,6 +7,8 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from qa.core.types import Mode
+
 
 def normalise_answer(text: str) -> str:
     """How a direct answer is compared with the gold one: case, punctuation and a leading "the" ignored."""
@@ -50,7 +52,7 @@ def generation_row(example, answer) -> dict:
     """Generation figures of one answer when a model was asked (``extractive_text`` set), else nothing."""
     if not answer.extractive_text:
         return {}
-    generated = answer.mode == "generated"
+    generated = answer.mode == Mode.GENERATED
     row: dict = {"generated": float(generated), "llm_failed": float(not generated and answer.model is None)}
     row["sentences_total"] = len(answer.sentences)
     row["sentences_supported"] = sum(s.supported for s in answer.sentences)

@@ -4,8 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 NOT_FOUND = "Not found in the corpus: no indexed article answers this question."
+
+
+class Mode(StrEnum):
+    """How an answer's text was made."""
+
+    EXTRACTIVE = "extractive"  # quoted sentences chosen by the composer
+    GENERATED = "generated"  # written by a model, every sentence checked against the passages it cites
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,7 @@ class Answer:
     notice: str = ""  # a caveat to show beside the answer (e.g. a question in another script)
     direct: Direct | None = None  # the answer itself when a cited sentence states it; never a guess
     # generated answers (issue 12): how the text was made, by which model, and every sentence the model wrote
-    mode: str = "extractive"  # or "generated"
+    mode: Mode = Mode.EXTRACTIVE
     model: str | None = None
     sentences: tuple[AnswerSentence, ...] = ()  # generated mode: all of them, unsupported ones included
     extractive_text: str = field(default="", compare=False)  # the extractive answer beside a generated one

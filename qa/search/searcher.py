@@ -78,15 +78,12 @@ class Searcher:
 
     def warm_up(self) -> None:
         """Load the model, the search arrays and the outlet list now rather than on the first question."""
-        self.corpus()
-        self.hybrid.search("warm up", 1)
-        self.outlets()
+        corpus = self.corpus()
+        self.hybrid.retrieve("warm up", 1, corpus=corpus)
+        self.outlets(corpus)
 
-    def outlets(self, corpus: Corpus | None = None) -> OutletList:
-        """Outlets of the indexed articles (what question parsing can recognise), cached per corpus version;
-        ``corpus`` is the snapshot the caller holds (else the current one: a version read, a server round trip
-        in server mode)."""
-        corpus = corpus or self.current()
+    def outlets(self, corpus: Corpus) -> OutletList:
+        """Outlets of the articles of ``corpus`` (what question parsing can recognise), cached per corpus version."""
         version = corpus.bm25.version
         with self._lock:
             if self._outlets is None or self._outlets.version != version:
@@ -96,8 +93,9 @@ class Searcher:
                 self._outlets = OutletList(version, names, years[-1] if years else None)
             return self._outlets
 
-    def resolve_outlets(self, names: list[str] | tuple[str, ...], *, corpus: Corpus | None = None) -> tuple[str, ...]:
-        """``--outlet`` values as indexed names ("techcrunch" -> "TechCrunch"); unknown ones are refused."""
+    def resolve_outlets(self, names: list[str] | tuple[str, ...], corpus: Corpus) -> tuple[str, ...]:
+        """``--outlet`` values as the names indexed in ``corpus`` (the snapshot answering: "techcrunch" ->
+        "TechCrunch"); unknown ones are refused."""
         if not names:
             return ()
         known = self.outlets(corpus).names
@@ -126,7 +124,7 @@ class Searcher:
         corpus = self.corpus()
         filters = request.filters
         if filters.outlets:
-            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, corpus=corpus))
+            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, corpus))
         k = request.k or self.settings.top_k
         query = self.parse(request.question, request.history, corpus=corpus)
         if not query.search_terms:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from qa.core.types import Passage
@@ -19,13 +20,20 @@ VERSION_ID = "__corpus_version__"
 RESERVED_IDS = (CONFIG_ID, VERSION_ID)
 
 
+class EntryState(StrEnum):
+    """Where an article's chunks are in a crash-safe write."""
+
+    PENDING = "pending"  # being written (or removed): undone by the next run if this one is killed
+    DONE = "done"  # all written
+
+
 @dataclass(frozen=True)
 class ManifestEntry:
     """What the store knows of one article: its content hash, chunk ids and whether they are all written."""
 
     article_id: str
     content_hash: str
-    state: str  # "pending" while its chunks are being written, "done" after
+    state: EntryState
     chunk_ids: tuple[str, ...]
     origin: str
     source: str = ""
@@ -95,7 +103,7 @@ def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: f
 def entry_metadata(entry: ManifestEntry) -> dict[str, Any]:
     return {
         "content_hash": entry.content_hash,
-        "state": entry.state,
+        "state": str(entry.state),  # the plain value: Chroma stores str, not subclasses
         "chunk_ids": json.dumps(list(entry.chunk_ids)),
         "stale_ids": json.dumps(list(entry.stale_ids)),
         "origin": entry.origin,
@@ -108,7 +116,7 @@ def entry_from_metadata(article_id: str, meta: dict[str, Any]) -> ManifestEntry:
     return ManifestEntry(
         article_id=article_id,
         content_hash=str(meta.get("content_hash", "")),
-        state=str(meta.get("state", "pending")),
+        state=EntryState(meta.get("state", EntryState.PENDING)),
         chunk_ids=tuple(json.loads(meta.get("chunk_ids") or "[]")),
         origin=str(meta.get("origin", "")),
         source=str(meta.get("source", "")),

@@ -10,6 +10,7 @@ from qa.core.settings import Settings
 from qa.store.arrays import Arrays
 from qa.store.chroma import Store
 from qa.store.embeddings.model import MODEL_NAME
+from qa.store.schema import EntryState
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def read_stats(settings: Settings) -> CorpusStats:
 
 def corpus_stats(store: Store, settings: Settings) -> CorpusStats:
     """The statistics of the store's manifest (the articles whose chunks are all written)."""
-    entries = [e for e in store.manifest().values() if e.state == "done"]
+    entries = [e for e in store.manifest().values() if e.state == EntryState.DONE]
     articles = [(e.source, e.published) for e in entries]
     return _stats(articles, store.chunk_count(), store.version(), settings, store.location)
 

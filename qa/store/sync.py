@@ -14,7 +14,7 @@ import numpy as np
 from qa.store.arrays import Arrays, SegmentRef, VersionFile, publish, publish_lock, read_version
 from qa.store.chroma import Store
 from qa.store.embeddings.model import DIMENSION
-from qa.store.schema import ManifestEntry
+from qa.store.schema import EntryState, ManifestEntry
 from qa.store.segment import ArticleChunks, write_segment
 
 MAX_SEGMENTS = 8  # past this, the smallest segments are merged: queries visit every segment
@@ -42,7 +42,7 @@ def sync_arrays(
         if old is not None and old.version == version:
             return old
         entries = (manifest if manifest is not None else store.manifest()).values()
-        manifest = {e.article_id: e for e in entries if e.state == "done"}
+        manifest = {e.article_id: e for e in entries if e.state == EntryState.DONE}
         kept: dict[str, str] = {}
         refs: list[SegmentRef] = []
         for segment, alive, ref in zip(

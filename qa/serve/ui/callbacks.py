@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from qa.core.errors import BadQuestionError, QAError, UnknownOutletError
-from qa.core.types import Answer
+from qa.core.types import Answer, Mode
 from qa.search.validate import Options, Request, check_options, check_request, recent_history
 from qa.serve.live import LiveAssistant
 from qa.serve.ui.drafts import draft_message
@@ -147,7 +147,7 @@ class ChatHandlers:
             return
         filtered = bool(filters.outlets or filters.since or filters.until)
         message = answer_message(answer, turn, threshold=self.live.settings.abstain_threshold, filtered=filtered)
-        replay = not answer.abstained and answer.mode != "generated"  # a generated answer has streamed in already
+        replay = not answer.abstained and answer.mode != Mode.GENERATED  # a generated answer has streamed in already
         lines = answer_lines(answer, turn) if replay else ""
         for partial in self._pieces(lines):  # stream the answer's text in; its cards come with its end
             yield Reply(chat=[*asked, {"role": "assistant", "content": partial + "▍"}]).values()
