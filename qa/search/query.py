@@ -54,8 +54,10 @@ class Query:
     # the question's words as the corpus version searched stems them, computed once (`qa.search.rank.weigh`)
     search_terms: tuple[str, ...] = ()  # every BM25 term of `text`, repeats kept (BM25 scores them again)
     terms: tuple[str, ...] = ()  # terms of its content words, without the words of the outlets it names
-    idf: dict[str, float] = field(default_factory=dict)  # each of `terms` by its IDF in the corpus (ranking)
-    rarity: dict[str, float] = field(default_factory=dict)  # each of `terms` by its rarity in English (evidence)
+    # each of `terms` weighted by its IDF in the corpus (ranking), and by its rarity in English (evidence);
+    # derived from `terms`, so left out of comparisons and hashing
+    idf: dict[str, float] = field(default_factory=dict, compare=False)
+    rarity: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def text(self) -> str:
