@@ -19,7 +19,7 @@ from common import MULTIHOP
 
 from qa.answer.assistant import Assistant
 from qa.answer.check import Checker, Written
-from qa.answer.generate import PROMPT_PASSAGES
+from qa.answer.llm import PROMPT_PASSAGES
 from qa.core.errors import BadQuestionError
 from qa.core.settings import Settings
 from qa.eval import Report, evaluate_answer, example_from_record

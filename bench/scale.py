@@ -151,7 +151,7 @@ def worker(
         started = time.perf_counter()
         assistant.ask(asked[0])
         reload_ask = time.perf_counter() - started
-        assert assistant.stats()["corpus_version"] == version
+        assert assistant.searcher.current().arrays.version == version
         chroma_path = Path(os.environ["QA_SCALE_SERVER_PATH"]) if url else settings.chroma_dir
         row = {
             "mode": mode,

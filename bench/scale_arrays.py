@@ -45,7 +45,8 @@ print(json.dumps({"p50_ms": round(statistics.median(latencies), 1), "p95_ms": ro
 sys.stdin.readline()
 at = time.perf_counter()
 assistant.ask(questions[1])
-print(json.dumps({"reload_ask_s": round(time.perf_counter() - at, 2), "version": assistant.stats()["corpus_version"]}))
+version = assistant.searcher.current().arrays.version
+print(json.dumps({"reload_ask_s": round(time.perf_counter() - at, 2), "version": version}))
 """
 
 SEGMENT_ROWS = 125_000  # rows per synthetic segment: eight make a million, within the merge limit

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.plan import Plan, load, plan
-from ingest.write import Indexer, ProgressCallback
+from ingest.plan import IngestPlan, load, plan
+from ingest.write import Indexer, ProgressCallback, Written
 from qa.core.errors import NothingToIngestError, QAError
 from qa.core.settings import Settings
 from qa.core.types import Skip
@@ -24,7 +24,7 @@ from qa.store.chroma import Store
 from qa.store.config import index_config
 from qa.store.embeddings.factory import make_embeddings, query_backend
 from qa.store.lock import writer_lock
-from qa.store.schema import ManifestEntry
+from qa.store.schema import EntryState, ManifestEntry
 from qa.store.sync import sync_arrays
 
 
@@ -86,11 +86,8 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
     if rebuild:
         store.reset()
     store.check_config(index_config(settings), adopt=True)
-    recovered = recover(store)
-    manifest = store.manifest()
-    if repaired := reconcile(store, manifest):
-        recovered += repaired
-        manifest = store.manifest()
+    manifest, recovered = recover(store, store.manifest())  # the one read of the manifest in a run
+    manifest, repaired = reconcile(store, manifest)
     loaded = load(paths, settings.max_file_bytes)
     if not loaded.articles:
         reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
@@ -104,15 +101,20 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
         unchanged=diff.unchanged,
         removed=len(diff.gone),
         skipped=list(diff.skipped),
-        recovered=recovered,
+        recovered=recovered + repaired,
     )
-    summary.chunks_written, summary.chunks_deleted = apply(store, diff, manifest, settings, progress)
+    # bumped once, before anything is written: a run stopped from here on leaves a version no arrays match
     version = store.bump_version() if summary.changed else store.version()
+    written, summary.chunks_deleted = apply(store, diff, manifest, settings, progress)
+    summary.chunks_written = sum(len(w.chunks.passages) for w in written)
     published = read_version(settings.arrays_dir)
     if summary.changed or published is None or published.version != version:
-        # the search arrays follow by delta (only added or changed articles are read back), last: a run
-        # killed before this leaves the previous arrays serving, and the next run catches up
-        sync_arrays(store, settings.arrays_dir, index_config(settings), version)
+        # the search arrays follow by delta, from the chunks just written (the rest are in the arrays
+        # already), last: a run killed before this leaves the previous arrays serving; the next run catches up
+        gone = {entry.article_id for entry in diff.gone}
+        after = {k: e for k, e in manifest.items() if k not in gone} | {w.entry.article_id: w.entry for w in written}
+        chunks = {w.entry.article_id: w.chunks for w in written}
+        sync_arrays(store, settings.arrays_dir, index_config(settings), version, manifest=after, written=chunks)
     prepare_query_model(settings)
     return summary
 
@@ -126,13 +128,11 @@ def prepare_query_model(settings: Settings) -> None:
 
 
 def apply(
-    store: Store, diff: Plan, manifest: dict[str, ManifestEntry], settings: Settings, progress: ProgressCallback
-) -> tuple[int, int]:
+    store: Store, diff: IngestPlan, manifest: dict[str, ManifestEntry], settings: Settings, progress: ProgressCallback
+) -> tuple[list[Written], int]:
     """Carry out ``diff``: embed and write new or changed articles, record moves, remove what is gone.
-    Returns (chunks written, chunks deleted)."""
-    if diff.changes_chunks:
-        store.bump_version()  # a run stopped from here on leaves a version no saved BM25 index matches
-    written = 0
+    Returns (what was written, chunks deleted)."""
+    written: list[Written] = []
     articles = diff.to_embed
     if articles:
         indexer = Indexer(settings, store)
@@ -145,37 +145,40 @@ def apply(
     return written, remove(store, list(diff.gone))
 
 
-def recover(store: Store) -> int:
-    """Undo every article left ``pending`` by an interrupted run; returns how many."""
-    pending = [entry for entry in store.manifest().values() if entry.state != "done"]
+def recover(store: Store, manifest: dict[str, ManifestEntry]) -> tuple[dict[str, ManifestEntry], int]:
+    """Undo every article left ``pending`` by an interrupted run; returns the manifest without them, and
+    how many there were."""
+    pending = [entry for entry in manifest.values() if entry.state != EntryState.DONE]
     if not pending:
-        return 0
+        return manifest, 0
     store.delete_chunks([i for entry in pending for i in (*entry.chunk_ids, *entry.stale_ids)])
     store.forget([entry.article_id for entry in pending])
-    return len(pending)
+    return {k: e for k, e in manifest.items() if e.state == EntryState.DONE}, len(pending)
 
 
-def reconcile(store: Store, manifest: dict[str, ManifestEntry]) -> int:
+def reconcile(store: Store, manifest: dict[str, ManifestEntry]) -> tuple[dict[str, ManifestEntry], int]:
     """Repair what no pending entry explains (a ``--rebuild`` killed between dropping the chunks and the
     manifest): articles missing chunks are forgotten, to be embedded again, and unclaimed chunks deleted.
-    A cheap count comparison first; the full check only when it disagrees. Returns the articles repaired."""
+    A cheap count comparison first; the full check only when it disagrees. Returns the manifest without the
+    forgotten articles, and how many articles were repaired."""
     claimed = {chunk_id for entry in manifest.values() for chunk_id in entry.chunk_ids}
     if store.chunk_count() == len(claimed):
-        return 0
+        return manifest, 0
     present = store.chunk_ids()
     orphans = sorted(present - claimed)
     orphaned_articles = {p.article_id for p in store.get_passages(orphans).values()} if orphans else set()
     broken = [entry for entry in manifest.values() if not present.issuperset(entry.chunk_ids)]
     store.delete_chunks([*orphans, *(i for entry in broken for i in entry.chunk_ids if i in present)])
     store.forget([entry.article_id for entry in broken])
-    return len(broken) + len(orphaned_articles)
+    forgotten = {entry.article_id for entry in broken}
+    return {k: e for k, e in manifest.items() if k not in forgotten}, len(broken) + len(orphaned_articles)
 
 
 def remove(store: Store, entries: list[ManifestEntry]) -> int:
     """Remove articles no longer in their source: pending first, so a crash here is undone too."""
     if not entries:
         return 0
-    store.mark([replace(entry, state="pending") for entry in entries])
+    store.mark([replace(entry, state=EntryState.PENDING) for entry in entries])
     ids = [i for entry in entries for i in entry.chunk_ids]
     store.delete_chunks(ids)
     store.forget([entry.article_id for entry in entries])

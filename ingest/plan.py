@@ -1,5 +1,5 @@
 """What an ingest run will do, decided before anything is written: the diff between the inputs and the
-manifest (new, changed, unchanged, moved, gone), as one `Plan` object."""
+manifest (new, changed, unchanged, moved, gone), as one `IngestPlan` object."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Loaded:
 
 
 @dataclass(frozen=True)
-class Plan:
+class IngestPlan:
     """The diff: articles to embed (``added`` + ``updated``), entries whose file moved, entries to remove."""
 
     added: tuple[Article, ...] = ()
@@ -56,7 +56,7 @@ def load(paths: Iterable[Path], max_file_bytes: int) -> Loaded:
     return Loaded(articles, tuple(skipped))
 
 
-def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) -> Plan:
+def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) -> IngestPlan:
     """Compare what was read with what the store holds, by content hash."""
     added, updated, moved = [], [], []
     unchanged = 0
@@ -71,7 +71,7 @@ def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) 
             if entry.origin != origin_of(article):
                 moved.append(replace(entry, origin=origin_of(article)))
     gone = [e for e in manifest.values() if e.article_id not in loaded.articles and covered(e, paths)]
-    return Plan(tuple(added), tuple(updated), unchanged, tuple(moved), tuple(gone), loaded.skipped)
+    return IngestPlan(tuple(added), tuple(updated), unchanged, tuple(moved), tuple(gone), loaded.skipped)
 
 
 def covered(entry: ManifestEntry, paths: list[Path]) -> bool:

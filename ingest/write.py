@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
+
 from ingest.article import Article
 from ingest.chunk import Chunk, chunk_article
 from ingest.plan import origin_of
@@ -13,7 +15,8 @@ from qa.core.settings import Settings
 from qa.store.chroma import Store
 from qa.store.embeddings.factory import make_embeddings
 from qa.store.embeddings.model import MAX_TEXT_TOKENS, Tokenizer, get_tokenizer
-from qa.store.schema import ChunkRecord, ManifestEntry
+from qa.store.schema import ChunkRecord, EntryState, ManifestEntry, record_passage
+from qa.store.segment import ArticleChunks
 
 ProgressCallback = Callable[[int], None]  # called with the number of articles just written
 
@@ -71,10 +74,13 @@ class Indexer:
                     upcoming = pool.submit(self.prepare_all, batches[index + 1])
                 yield prepared
 
-    def write(self, prepared: list[Prepared], previous: dict[str, ManifestEntry], progress: ProgressCallback) -> int:
-        """Embed and write prepared articles (new or changed) crash-safely; returns chunks written."""
+    def write(
+        self, prepared: list[Prepared], previous: dict[str, ManifestEntry], progress: ProgressCallback
+    ) -> list[Written]:
+        """Embed and write prepared articles (new or changed) crash-safely; returns what was written."""
         pending = [
-            manifest_entry(p.article, p.chunks, "pending", stale=_ids(previous.get(p.article.id))) for p in prepared
+            manifest_entry(p.article, p.chunks, EntryState.PENDING, stale=_ids(previous.get(p.article.id)))
+            for p in prepared
         ]
         self.store.mark(pending)
         texts = [f"{p.prefix}\n{chunk.text}" if p.prefix else chunk.text for p in prepared for chunk in p.chunks]
@@ -84,9 +90,10 @@ class Indexer:
         stale = [chunk_id for entry in pending for chunk_id in entry.stale_ids if chunk_id not in set(entry.chunk_ids)]
         if stale:
             self.store.delete_chunks(stale)
-        self.store.mark([manifest_entry(p.article, p.chunks, "done") for p in prepared])
+        done = [manifest_entry(p.article, p.chunks, EntryState.DONE) for p in prepared]
+        self.store.mark(done)
         progress(len(prepared))
-        return len(records)
+        return written_articles(done, records)
 
     def _embed_sorted(self, texts: list[str]) -> list[list[float]]:
         """Embed longest first in one order so batches hold similar lengths (less padding)."""
@@ -98,11 +105,33 @@ class Indexer:
         return result
 
 
+@dataclass(frozen=True)
+class Written:
+    """One article as this run wrote it: its manifest entry and its chunks (for the search arrays)."""
+
+    entry: ManifestEntry
+    chunks: ArticleChunks
+
+
+def written_articles(done: list[ManifestEntry], records: list[ChunkRecord]) -> list[Written]:
+    """``records`` (in the order of ``done``'s chunk ids) grouped by article, as the store now holds them."""
+    by_id = {r.id: r for r in records}
+    out = []
+    for entry in done:
+        chunks = [by_id[i] for i in entry.chunk_ids]
+        vectors = np.asarray([r.embedding for r in chunks], dtype=np.float32).reshape(len(chunks), -1)
+        passages = tuple(record_passage(r) for r in chunks)
+        out.append(Written(entry, ArticleChunks(entry.article_id, entry.content_hash, passages, vectors)))
+    return out
+
+
 def _ids(entry: ManifestEntry | None) -> tuple[str, ...]:
     return entry.chunk_ids if entry is not None else ()
 
 
-def manifest_entry(article: Article, chunks: list[Chunk], state: str, stale: Iterable[str] = ()) -> ManifestEntry:
+def manifest_entry(
+    article: Article, chunks: list[Chunk], state: EntryState, stale: Iterable[str] = ()
+) -> ManifestEntry:
     return ManifestEntry(
         article_id=article.id,
         content_hash=article.content_hash,

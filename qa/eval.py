@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.core.errors import BadQuestionError, DatasetError, InputFileError
+from qa.core.jsonl import read_jsonl
 from qa.core.types import Skip
 from qa.eval_answers import (
     GENERATION_RATES,
@@ -23,8 +24,7 @@ from qa.eval_answers import (
     generation_summary,
     percentile,
 )
-from qa.search.validate import check_history
-from qa.serve.batch import read_jsonl
+from qa.search.validate import Options, check_history, check_request, max_request_chars
 from qa.store.embeddings.model import get_tokenizer
 
 
@@ -50,7 +50,7 @@ class Example:
 def read_examples(path: Path) -> Iterator[Example | Skip]:
     """Examples of a MultiHop-RAG style file (or our follow-up / batch format); a bad line yields a `Skip`."""
     try:
-        yield from read_jsonl(path, example_from_record)
+        yield from read_jsonl(path, example_from_record, max_request_chars())
     except InputFileError as exc:
         raise DatasetError(str(exc)) from exc
 
@@ -261,7 +261,8 @@ def run_eval(
             if item.kind == "switch":
                 report.add(_switch_row(assistant, item, gold, k or 10, count_tokens))
                 continue
-            answer = assistant.ask(item.question, history=list(item.history) or None, k=k or 10, llm=llm)
+            options = Options(k=k or 10, llm=llm)
+            answer = assistant.ask(check_request(item.question, history=item.history, options=options))
         except BadQuestionError as exc:
             report.skipped.append(f"{item.id}: {exc}")
             continue
@@ -286,12 +287,12 @@ def _switch_row(assistant, item: Example, gold: dict[str, Example], k: int, coun
     if target is None:
         raise BadQuestionError(f"query_id {item.query_id!r} is not in the dev questions")
     first = next((t["content"] for t in reversed(item.history) if t.get("role") == "user"), "")
-    earlier = assistant.ask(first, k=k)
+    earlier = assistant.ask(check_request(first, options=Options(k=k)))
     history = [{"role": "user", "content": first}, {"role": "assistant", "content": earlier.text}]
     started = time.perf_counter()
-    after = assistant.ask(item.question, history=history, k=k)
+    after = assistant.ask(check_request(item.question, history=history, options=Options(k=k)))
     ms = (time.perf_counter() - started) * 1000
-    alone = assistant.ask(item.question, k=k)
+    alone = assistant.ask(check_request(item.question, options=Options(k=k)))
     scored = Example(item.id, item.question, "switch", gold_doc_ids=target.gold_doc_ids, facts=target.facts)
     row = evaluate_answer(scored, after, ms, count_tokens)
     row.update(retrieval_metrics([p.text for p in after.passages], [p.article_id for p in after.passages], scored))

@@ -7,6 +7,8 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from qa.core.types import Mode
+
 
 def normalise_answer(text: str) -> str:
     """How a direct answer is compared with the gold one: case, punctuation and a leading "the" ignored."""
@@ -38,7 +40,7 @@ def answer_contains(answer_text: str, gold: str) -> float:
     return float(bool(wanted) and wanted in " ".join(answer_text.split()).lower())
 
 
-def contains_words(answer_text: str, gold: str) -> float:
+def contains_gold_score(answer_text: str, gold: str) -> float:
     """`answer_contains` on word boundaries, so a gold "No" is not found inside "not" or "know" (generation
     accuracy: the model's answers to yes/no questions are compared with the extractive answer's)."""
     wanted = " ".join(gold.strip().rstrip(".").split()).lower()
@@ -50,7 +52,7 @@ def generation_row(example, answer) -> dict:
     """Generation figures of one answer when a model was asked (``extractive_text`` set), else nothing."""
     if not answer.extractive_text:
         return {}
-    generated = answer.mode == "generated"
+    generated = answer.mode == Mode.GENERATED
     row: dict = {"generated": float(generated), "llm_failed": float(not generated and answer.model is None)}
     row["sentences_total"] = len(answer.sentences)
     row["sentences_supported"] = sum(s.supported for s in answer.sentences)
@@ -59,9 +61,9 @@ def generation_row(example, answer) -> dict:
             row[name] = answer.timings[name]
     if example.answerable and example.answer:
         model_text = " ".join(s.text for s in answer.sentences)
-        row["gen_contains_gold"] = contains_words(answer.text, example.answer)
-        row["ext_contains_gold"] = contains_words(answer.extractive_text, example.answer)
-        row["model_contains_gold"] = contains_words(model_text, example.answer)
+        row["gen_contains_gold"] = contains_gold_score(answer.text, example.answer)
+        row["ext_contains_gold"] = contains_gold_score(answer.extractive_text, example.answer)
+        row["model_contains_gold"] = contains_gold_score(model_text, example.answer)
     return row
 
 

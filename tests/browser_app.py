@@ -35,7 +35,10 @@ EBIKES = "Why is Nimbus recalling its Model S e-bikes?"
 def require_chromium():
     """The playwright module, or a skip saying what is missing."""
     if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (.ci/run does)")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (.ci/run does)",
+            allow_module_level=True,  # called at import by the browser test modules
+        )
     return pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
 
 

@@ -34,9 +34,9 @@ def article_bodies(settings: Settings) -> dict[str, str]:
     return current_bodies(settings.data_dir.parent / "articles")
 
 
-def serve_copy(indexed: Settings, root: Path, **settings):
+def serve_copy(indexed: Settings, root: Path, clock=None, **settings):
     """The chat on its own copy of an indexed data dir (the app writes its snapshots there), on a free port;
-    returns (demo, live, settings) — close the first two."""
+    ``clock`` (default: the real one) measures login waits; returns (demo, live, settings) — close the first two."""
     from server_fixtures import free_port  # tests/ modules import one another as plain modules
 
     from qa.serve.ui.start import serve  # Gradio: only for the modules that serve
@@ -44,7 +44,7 @@ def serve_copy(indexed: Settings, root: Path, **settings):
     data = root / "qa-data"
     shutil.copytree(indexed.data_dir, data)
     config = Settings(data_dir=data, corpus_dir=data / "no-corpus", port=free_port(), **settings)
-    demo, live = serve(config, block=False)
+    demo, live = serve(config, block=False, **({"clock": clock} if clock else {}))
     return demo, live, config
 
 

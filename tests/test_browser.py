@@ -143,7 +143,8 @@ def test_abstention_says_why_from_the_evidence_score(page, app):
     text = last_answer(page).inner_text()
     found = re.search(r"The closest passages match (\d+)% of what the question asks; below the (\d+)% needed", text)
     assert found, text
-    expected = app.live.ask(UNANSWERABLE)
+    with app.live.generation() as assistant:
+        expected = assistant.ask(UNANSWERABLE)
     assert expected.abstained
     assert int(found.group(1)) == max(0, math.floor(expected.evidence_score * 100))
     assert int(found.group(2)) == round(app.settings.abstain_threshold * 100)
@@ -161,8 +162,11 @@ def test_hostile_article_is_shown_as_text_and_runs_nothing(page):
     for link in page.locator("#qa-chat a.qa-cite").all():
         link.click()
     page.mouse.move(600, 400)
-    page.wait_for_timeout(300)
-    assert page.dialogs == []
+    # a dialog of our own, queued after everything the clicks and the hover set off: once it has arrived,
+    # any dialog an injected handler opened before it has been recorded too
+    with page.expect_event("dialog"):
+        page.evaluate("() => { setTimeout(() => alert('sentinel'), 0); }")
+    assert page.dialogs == ["sentinel"]
     assert page.evaluate(f"() => {INJECTED!r}.filter(name => name in window)") == []
     assert page.locator("#qa-chat script, #qa-sources script, #qa-chat img[src='x'], #qa-sources img").count() == 0
 
@@ -218,7 +222,7 @@ def test_examples_are_whole_questions_and_the_label_covers_nothing(browser, app)
     page = open_page(browser, app.url)
     try:
         titles = {title for title, _, _ in app.live.articles()}
-        outlets = set(app.live.stats()["outlets"])
+        outlets = set(app.live.stats().outlets)
         buttons = page.locator(".qa-example")
         assert buttons.count() >= 3
         for button in buttons.all():
@@ -252,7 +256,7 @@ def test_examples_are_whole_questions_and_the_label_covers_nothing(browser, app)
 def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
     page = open_page(browser, app.url)
     try:
-        before = app.live.stats()["articles"]
+        before = app.live.stats().articles
         page.set_input_files(
             "#qa-upload input[type=file]",
             [str(UPLOADS / "lantern-festival.txt"), str(UPLOADS / "ferry-news.jsonl"), str(UPLOADS / "minutes.pdf")],
@@ -275,7 +279,7 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
         ask(page, "How much did converting the ferry Kestrel to battery-electric cost?")
         assert "6.5 million euros" in last_answer(page).inner_text()
         assert "Harbour Post" in last_answer(page).locator(".qa-card").first.inner_text()
-        assert app.live.stats()["articles"] == before + 2
+        assert app.live.stats().articles == before + 2
     finally:
         page.context.close()
 

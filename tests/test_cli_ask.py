@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from qa.eval_natural import direct_is_right
 from qa.serve.cli import app
 
 
@@ -171,3 +173,50 @@ def test_eval_reports_metrics_per_question_type(runner, indexed_corpus, tmp_path
     assert overall["answer_contains_gold"] == 1.0 and overall["followup@4"] == 1.0
     assert set(summary["by_type"]) == {"inference_query", "null_query", "followup"}
     assert summary["latency_ms"]["p50"] > 0 and summary["passage_tokens"]["max"] <= 256
+
+
+NATURAL_KEYS = {
+    "direct_right",
+    "direct_wrong",
+    "direct_precision",
+    "first_quote_has_gold",
+    "quotes_have_gold",
+    "gold_sentence_cited",
+    "unanswerable_abstained",
+    "unanswerable_with_direct",
+    "by_kind",
+}
+
+
+def test_eval_scores_natural_questions(runner, indexed_corpus):
+    dataset = Path(__file__).parent / "fixtures" / "natural" / "questions.jsonl"
+    result = runner.invoke(app, ["eval", str(dataset), "--json", "--data-dir", str(indexed_corpus.data_dir)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(summary) >= NATURAL_KEYS
+    assert summary["answerable"] == 4 and summary["unanswerable"] == 1 and summary["skipped"] == 0
+    assert set(summary["by_kind"]) == {"number", "when", "yesno", "who"}
+    assert all(set(counts) == {"n", "right", "wrong"} for counts in summary["by_kind"].values())
+    assert all(0.0 <= summary[name] <= 1.0 for name in NATURAL_KEYS - {"by_kind"})
+    assert summary["unanswerable_abstained"] == 1.0 and summary["unanswerable_with_direct"] == 0.0
+    assert summary["quotes_have_gold"] > 0 and summary["gold_sentence_cited"] > 0
+    readable = runner.invoke(app, ["eval", str(dataset), "--data-dir", str(indexed_corpus.data_dir)])
+    assert readable.exit_code == 0 and "direct_precision" in readable.stdout and "yesno" in readable.stdout
+
+
+@pytest.mark.parametrize(
+    ("gold", "direct", "kind", "right"),
+    [
+        ("seven counts", "7 counts", "number", True),  # number words up to twenty
+        ("Oct. 20", "October 20", "when", True),  # month abbreviations
+        ("14% of adults", "14%", "number", True),  # a shorter span holding the gold's number
+        ("Craig Counsell", "Counsell", "who", True),  # half of the gold's words
+        ("the Brewers", "Brewers", "who", True),  # a leading "the"
+        ("a broken brake rotor", "rotor", "why", False),  # a quarter of the words, no number
+        ("yes", "No [1]", "yesno", False),
+        ("no", "No, as reported by CNBC", "yesno", True),
+        ("2-7", "", "number", False),
+    ],
+)
+def test_natural_direct_answers_are_scored_by_the_dataset_rules(gold, direct, kind, right):
+    assert direct_is_right(gold, direct, kind) is right

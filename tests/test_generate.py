@@ -18,8 +18,8 @@ from server_fixtures import free_port
 
 from ingest.index import ingest
 from qa.answer.assistant import Assistant
-from qa.answer.generate import PROMPT_PASSAGES
 from qa.answer.generated import Draft, answer_with_model
+from qa.answer.llm import PROMPT_PASSAGES
 from qa.core.settings import Settings
 from qa.core.types import Answer
 from qa.store.embeddings.factory import make_embeddings
@@ -168,7 +168,7 @@ def test_a_broken_model_server_gives_the_extractive_answer_with_one_notice(corpu
 
 
 def test_chat_streams_the_checked_answer_and_api_switch(corpus, llm_server, tmp_path):
-    from qa.serve.snapshots import LiveAssistant
+    from qa.serve.live import LiveAssistant
     from qa.serve.ui.callbacks import DONE, OUTPUTS, ChatHandlers
 
     data = tmp_path / "qa-data"

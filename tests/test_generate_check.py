@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from qa.answer.check import Checker, SentenceStream, Written, split_written
-from qa.answer.generate import build_messages, passage_block
 from qa.answer.generated import generated_answer, marked
+from qa.answer.llm import build_messages, passage_block
 from qa.core.types import Answer, Passage
 from qa.store.embeddings.factory import make_embeddings
 

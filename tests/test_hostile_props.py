@@ -14,7 +14,7 @@ from qa.answer.assistant import Assistant
 from qa.core.errors import BadQuestionError, QAError
 from qa.core.settings import Settings
 from qa.core.types import Answer, Skip
-from qa.search.validate import MAX_K, ROLES, check_request
+from qa.search.validate import MAX_K, ROLES, check_options, check_request
 from qa.serve.batch import BatchQuestion, read_batch
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -76,9 +76,8 @@ def assistant(indexed_corpus) -> Assistant:
 @given(question=QUESTIONS, history=HISTORIES, outlets=OUTLETS, since=DATES, until=DATES, k=KS)
 def test_ask_arguments_are_checked_into_safe_values_or_refused(question, history, outlets, since, until, k):
     try:
-        request = check_request(
-            question, history=history, outlets=outlets, since=since, until=until, k=k, settings=LIMITS
-        )
+        options = check_options(outlets=outlets, since=since, until=until, k=k)
+        request = check_request(question, history=history, options=options, settings=LIMITS)
     except BadQuestionError as exc:
         assert str(exc) and "\n" not in str(exc) and len(str(exc)) < 300  # one readable line, never the payload
         return
@@ -87,17 +86,17 @@ def test_ask_arguments_are_checked_into_safe_values_or_refused(question, history
     assert len(request.history) <= LIMITS.max_history_turns
     assert all(set(turn) == {"role", "content"} and turn["role"] in ROLES for turn in request.history)
     assert all(isinstance(turn["content"], str) for turn in request.history)
-    assert all(isinstance(name, str) and name for name in request.outlets)
-    assert not (request.since and request.until and request.since > request.until)
+    filters = request.filters
+    assert all(isinstance(name, str) and name for name in filters.outlets)
+    assert not (filters.since and filters.until and filters.since > filters.until)
 
 
 @FAST
 @given(question=QUESTIONS, history=HISTORIES, k=KS, outlets=OUTLETS, since=DATES, until=DATES)
 def test_answering_anything_gives_an_answer_or_our_error(assistant, question, history, k, outlets, since, until):
-    try:  # the path of `/ask` and `qa ask`: check, resolve outlets against the index, answer
-        request = check_request(question, history=history, outlets=outlets, since=since, until=until, k=k)
-        filters = request.filters(assistant.resolve_outlets)
-        answer = assistant.ask(request.question, history=list(request.history), filters=filters, k=request.k)
+    try:  # the path of `/ask` and `qa ask`: check, answer (outlets resolved against the index answering)
+        options = check_options(outlets=outlets, since=since, until=until, k=k)
+        answer = assistant.ask(request := check_request(question, history=history, options=options))
     except QAError:
         return
     assert isinstance(answer, Answer) and answer.text
@@ -133,5 +132,5 @@ def test_the_batch_reader_yields_questions_or_named_skips(tmp_path_factory, line
         if isinstance(item, Skip):
             assert item.path.startswith("line ") and item.reason and len(str(item)) < 400
         else:
-            assert 0 < len(item.question) <= LIMITS.max_question_chars
-            assert all(turn["role"] in ROLES for turn in item.history)
+            assert 0 < len(item.request.question) <= LIMITS.max_question_chars
+            assert all(turn["role"] in ROLES for turn in item.request.history)

@@ -3,8 +3,6 @@ passwords slow a client down, and nothing can be uploaded."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from corpora import serve_copy
@@ -25,10 +23,11 @@ def served(indexed_corpus, tmp_path_factory):
     """The chat on copies of the fixture index, once without and once with a login; yields both."""
     root = tmp_path_factory.mktemp("hostile-web")
     *open_app, _ = serve_copy(indexed_corpus, root / "open", reload_interval=60, chat_uploads=False)
+    now = [0.0]  # the locked app's login waits run on this clock: a test moves it on instead of sleeping
     *locked_app, locked = serve_copy(
-        indexed_corpus, root / "locked", reload_interval=60, auth="ana:s3cret", login_delay=1.5
+        indexed_corpus, root / "locked", clock=lambda: now[0], reload_interval=60, auth="ana:s3cret", login_delay=1.5
     )
-    yield {"open": tuple(open_app), "locked": (tuple(locked_app), locked)}
+    yield {"open": tuple(open_app), "locked": (tuple(locked_app), locked), "now": now}
     for demo, live in (open_app, locked_app):
         demo.close()
         live.close()
@@ -147,14 +146,14 @@ def login(port: int, password: str, source: str = "127.0.0.1", http: httpx.Clien
 def test_wrong_passwords_make_a_client_wait_and_a_wait_cannot_be_skipped(served):
     _, settings = served["locked"]
     port = settings.port
-    with httpx.Client(timeout=10) as http:  # 20 guesses well within the first wait (QA_LOGIN_DELAY=1.5 here)
+    with httpx.Client(timeout=10) as http:  # 20 guesses, the clock standing still: all within the first wait
         statuses = [login(port, f"guess-{n}", http=http).status_code for n in range(20)]
         refused = login(port, "s3cret", http=http)
     assert statuses[: FREE_ATTEMPTS + 1] == [400] * (FREE_ATTEMPTS + 1)
     assert set(statuses[FREE_ATTEMPTS + 1 :]) == {429}, "20 fast guesses, only 4 were checked"
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1, "even the right password waits"
     assert login(port, "s3cret", source="127.0.0.2").status_code == 200, "another client is not held up"
-    time.sleep(settings.login_delay + 0.1)
+    served["now"][0] += settings.login_delay + 0.1  # the wait is over
     assert login(port, "s3cret").status_code == 200
 
 

@@ -7,10 +7,8 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -400,45 +398,40 @@ def assert_same_as_clean_build(seen: dict, expected: dict[str, list]) -> None:
     assert seen["missing"] == [], "chunks the vector index does not return"
 
 
-def pending_in(data_dir: Path) -> tuple[int, int]:
-    """(pending, done) manifest entries, read straight from Chroma's SQLite file without opening Chroma."""
-    path = data_dir / "chroma" / "chroma.sqlite3"
-    if not path.exists():
-        return 0, 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2) as db:
-            rows = db.execute(
-                "SELECT string_value, COUNT(*) FROM embedding_metadata WHERE key = 'state' GROUP BY string_value"
-            ).fetchall()
-    except sqlite3.Error:
-        return 0, 0
-    counts = dict(rows)
-    return counts.get("pending", 0), counts.get("done", 0)
+# Run in a fresh interpreter: ingest, and once at least THRESHOLD articles are done while others are pending (seen
+# through our own Store, in the writing process, where Chroma may be read safely), print both counts and die by
+# SIGKILL. The watcher starts with the first batch written (after a --rebuild has dropped the collections).
+KILL_WHEN_HALF_WRITTEN = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from ingest.index import ingest
+from qa.core.settings import Settings
+from qa.store.chroma import Store
+settings, threshold, rebuild = Settings(), int(sys.argv[1]), sys.argv[2] == "rebuild"
+def watch():
+    store = Store(settings)
+    while True:
+        states = [e.state for e in store.manifest().values()]
+        if states.count("done") >= threshold and "pending" in states:
+            print(states.count("pending"), states.count("done"), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.01)
+watcher = threading.Thread(target=watch, daemon=True)
+def progress(done):
+    if not watcher.is_alive():
+        watcher.start()
+ingest([Path(p) for p in sys.argv[3:]], settings, rebuild=rebuild, progress=progress)
+"""
 
 
 def kill_mid_run(paths: list[Path], settings: Settings, rebuild: bool = False, timeout: float = 300) -> tuple[int, int]:
-    """Start ``qa ingest``, SIGKILL it once some articles are done and others pending; the counts seen."""
-    options = ["--json", "--rebuild"] if rebuild else ["--json"]
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from qa.serve.cli import app; app()", "ingest", *map(str, paths), *options],
-        cwd=REPO,
-        env=child_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + timeout
-    seen = (0, 0)
-    try:
-        while process.poll() is None and time.monotonic() < deadline:
-            seen = pending_in(settings.data_dir)
-            if seen[0] and seen[1] >= 2 * CHUNK_SETTINGS["write_batch_articles"]:
-                break
-            time.sleep(0.05)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+    """Run an ingest that kills itself by SIGKILL once some articles are done and others pending; the counts."""
+    threshold = str(2 * CHUNK_SETTINGS["write_batch_articles"])
+    args = [threshold, "rebuild" if rebuild else "plain", *map(str, paths)]
+    process = python(KILL_WHEN_HALF_WRITTEN, args, settings, timeout=timeout)
     assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    return seen
+    pending, done = map(int, process.stdout.split())
+    return pending, done
 
 
 @pytest.mark.slow

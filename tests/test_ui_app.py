@@ -125,3 +125,23 @@ def test_parse_auth():
     for bad in ("nopassword", ":p", "u:"):
         with pytest.raises(QAError, match="user:password"):
             parse_auth(bad)
+
+
+def test_batch_lines_ask_json_and_the_api_carry_the_same_keys(client, indexed_corpus, tmp_path):
+    from typer.testing import CliRunner
+
+    from qa.serve.cli import app
+
+    data = str(indexed_corpus.data_dir)
+    questions, answers = tmp_path / "questions.jsonl", tmp_path / "answers.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": BRIDGE_QUESTION}) + "\n")
+    run = CliRunner().invoke(app, ["ask", "--batch", str(questions), "--out", str(answers), "--data-dir", data])
+    assert run.exit_code == 0, run.output
+    line = json.loads(answers.read_text().splitlines()[0])
+    run = CliRunner().invoke(app, ["ask", BRIDGE_QUESTION, "--json", "--data-dir", data])
+    assert run.exit_code == 0, run.output
+    cli = json.loads(run.stdout.strip().splitlines()[-1])
+    api = client.predict(BRIDGE_QUESTION, api_name="/ask")
+    assert line.pop("id") == "q1"
+    assert set(line) == set(cli) == set(api) >= {"question", "answer", "direct", "notice", "citations", "passages"}
+    assert line["direct"] == cli["direct"] == api["direct"]

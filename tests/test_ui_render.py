@@ -4,7 +4,7 @@ examples, the Markdown export."""
 from __future__ import annotations
 
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 from html.parser import HTMLParser
 
 import pytest
@@ -24,6 +24,7 @@ from qa.serve.ui.render import (
 )
 from qa.serve.ui.safe import markdown_text, safe_url
 from qa.serve.ui.timeline import outlet_colours, points, render_timeline, undated
+from qa.store.stats import CorpusStats
 
 HOSTILE = '<script>window.pwned=1</script><img src=x onerror="alert(1)"> [click](javascript:alert(2)) *bold*'
 
@@ -236,11 +237,10 @@ def test_errors_are_one_clear_message_without_traceback():
 
 
 def test_corpus_summary_shows_size_outlets_and_dates():
-    html = corpus_summary(
-        {"articles": 1234, "chunks": 5678, "outlets": {"A": 1, "B<": 2}, "date_range": ["2023-01-02", "2024-05-06"]}
-    )
+    stats = CorpusStats(1234, 5678, {"A": 1, "B<": 2}, ("2023-01-02", "2024-05-06"), "m", "b", "s", "c", "embedded", 3)
+    html = corpus_summary(stats)
     assert "1,234" in html and "2 outlets" in visible_text(html) and "2023-01-02" in html and "5,678" in html
-    assert "empty" in corpus_summary({"articles": 0})
+    assert "empty" in corpus_summary(replace(stats, articles=0, chunks=0, outlets={}, date_range=None))
 
 
 @pytest.mark.parametrize("limit", [1, 3])

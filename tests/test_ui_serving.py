@@ -11,8 +11,9 @@ import pytest
 
 from ingest.index import ingest
 from qa.core.settings import Settings
-from qa.serve.snapshots import LiveAssistant, corpus_signature
+from qa.serve.live import LiveAssistant
 from qa.store.lock import writer_lock
+from qa.store.snapshots import corpus_signature, serving_root
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,6 +38,11 @@ def corpus_and_settings(tmp_path):
     return corpus, settings
 
 
+def ask(live: LiveAssistant, question: str):
+    with live.generation() as assistant:
+        return assistant.ask(question)
+
+
 def cited_titles(answer) -> set[str]:
     return {c.passage.title for c in answer.citations}
 
@@ -46,8 +52,8 @@ def test_answers_from_old_snapshot_during_ingest_then_swaps(corpus_and_settings)
     live = LiveAssistant(settings).start()
     try:
         before = live.stats()
-        assert before["articles"] == 5
-        assert not any("Gull Point" in t for t in cited_titles(live.ask(LIGHTHOUSE)))
+        assert before.articles == 5
+        assert not any("Gull Point" in t for t in cited_titles(ask(live, LIGHTHOUSE)))
 
         shutil.copy(FIXTURES / "hostile" / "lighthouse-hostile.md", corpus)
         (corpus / "harbor-bridge.txt").write_text((corpus / "harbor-bridge.txt").read_text() + "\n\nEdited.\n")
@@ -56,23 +62,23 @@ def test_answers_from_old_snapshot_during_ingest_then_swaps(corpus_and_settings)
         worker.start()
         answered_during = 0
         while worker.is_alive():
-            answer = live.ask("How much money did the council approve for the Old Mill Bridge?")
+            answer = ask(live, "How much money did the council approve for the Old Mill Bridge?")
             assert answer.citations and not answer.abstained
             for c in answer.citations:  # every excerpt is intact text of the snapshot it came from
                 assert c.passage.text[c.start - c.passage.start : c.end - c.passage.start] == c.sentence
             if worker.is_alive():
-                assert live.stats()["corpus_version"] == before["corpus_version"]
+                assert live.stats().corpus_version == before.corpus_version
                 answered_during += 1
         worker.join()
         assert not errors, errors
         assert answered_during > 0
-        assert wait_for(lambda: live.stats()["corpus_version"] > before["corpus_version"])
-        assert live.stats()["articles"] == 6
-        assert any("Gull Point" in t for t in cited_titles(live.ask(LIGHTHOUSE)))
-        assert wait_for(lambda: len(list(live.root.iterdir())) == 1)  # the old snapshot is gone
+        assert wait_for(lambda: live.stats().corpus_version > before.corpus_version)
+        assert live.stats().articles == 6
+        assert any("Gull Point" in t for t in cited_titles(ask(live, LIGHTHOUSE)))
+        assert wait_for(lambda: len(list(serving_root(settings).iterdir())) == 1)  # the old snapshot is gone
     finally:
         live.close()
-    assert not any(live.root.iterdir())
+    assert not any(serving_root(settings).iterdir())
 
 
 def test_no_snapshot_is_taken_while_the_writer_lock_is_held(corpus_and_settings):
@@ -80,13 +86,13 @@ def test_no_snapshot_is_taken_while_the_writer_lock_is_held(corpus_and_settings)
     live = LiveAssistant(settings).start(watch=False)
     try:
         signature = corpus_signature(settings)
-        with live.generation() as gen:
-            serving = gen.folder
+        with live.generation() as assistant:
+            serving = assistant.settings.data_dir
         with writer_lock(settings):
             assert live.reload(force=True) is False  # an ingest is running: keep the current snapshot
-            with live.generation() as gen:
-                assert gen.folder == serving and serving.is_dir()
-            answer = live.ask("How much money did the council approve for the Old Mill Bridge?")
+            with live.generation() as assistant:
+                assert assistant.settings.data_dir == serving and serving.is_dir()
+            answer = ask(live, "How much money did the council approve for the Old Mill Bridge?")
             assert answer.citations and not answer.abstained  # still answering, from the kept snapshot
         assert live.reload() is True
         assert corpus_signature(settings) == signature
@@ -109,10 +115,10 @@ def test_first_start_builds_the_index_from_the_corpus_folder(tmp_path):
     settings = Settings(data_dir=tmp_path / "qa-data", corpus_dir=corpus)
     live = LiveAssistant(settings).start(watch=False)
     try:
-        assert live.stats()["articles"] == 0
+        assert live.stats().articles == 0
         build_if_empty(live, settings)  # what `make run` / `python app.py` does on a fresh clone
-        assert live.stats()["articles"] == 5
-        assert live.ask("How many e-bikes is Nimbus recalling?").citations
+        assert live.stats().articles == 5
+        assert ask(live, "How many e-bikes is Nimbus recalling?").citations
     finally:
         live.close()
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cached_property
 
 from qa.answer.compose import compose
-from qa.answer.generate import Generator
 from qa.answer.generated import Draft, answer_with_model
+from qa.answer.llm import Generator
 from qa.core.errors import QAError
 from qa.core.settings import Settings
-from qa.core.types import Answer, Filters
+from qa.core.types import Answer
 from qa.search.searcher import Searcher
-from qa.search.validate import check_history, check_k, clean_question
-from qa.store.chroma import Store
+from qa.search.validate import Request, check_options, check_request
 from qa.store.embeddings.factory import make_embeddings, query_backend
-from qa.store.stats import arrays_stats
 
 NO_MODEL = "Generated answers need a model server: set QA_LLM_URL (for example after `qa serve-llm`)."
 
@@ -30,65 +29,31 @@ class Assistant:
         self.searcher = Searcher(settings)
 
     @cached_property
-    def store(self) -> Store:
-        return self.searcher.store
-
-    def stats(self) -> dict:
-        """What is indexed, as the search arrays this assistant answers from say."""
-        return arrays_stats(self.searcher.current().arrays, self.settings)
-
-    def articles(self) -> list[tuple[str, str, str]]:
-        """(title, outlet, published) of every indexed article."""
-        return list(self.searcher.current().articles)
-
-    def warm_up(self) -> None:
-        """Load the model, the BM25 side and the outlet list now rather than on the first question."""
-        self.searcher.warm_up()
-
-    def outlets(self) -> tuple[str, ...]:
-        return self.searcher.outlets().names
-
-    def resolve_outlets(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-        """``--outlet`` values as indexed names ("techcrunch" -> "TechCrunch"); unknown ones are refused."""
-        return self.searcher.resolve_outlets(names)
-
-    def ask(
-        self,
-        question: str,
-        *,
-        history: list[dict] | None = None,
-        filters: Filters | None = None,
-        k: int | None = None,
-        llm: bool | None = None,
-    ) -> Answer:
-        """Answer ``question``; ``history`` holds earlier turns ``{"role", "content"}``, oldest first.
-        ``llm``: generate with the model server (None: when ``QA_LLM_URL`` is set)."""
-        *_, answer = self.ask_stream(question, history=history, filters=filters, k=k, llm=llm, stream=False)
-        return answer
-
-    @cached_property
     def generator(self) -> Generator:
         return Generator(self.settings)
 
-    def ask_stream(
-        self,
-        question: str,
-        *,
-        history: list[dict] | None = None,
-        filters: Filters | None = None,
-        k: int | None = None,
-        llm: bool | None = None,
-        stream: bool = True,
-    ) -> Iterator[Draft | Answer]:
+    def warm_up(self) -> None:
+        """Load the model, the search arrays and the outlet list now rather than on the first question."""
+        self.searcher.warm_up()
+
+    def ask(self, request: Request | str, **options) -> Answer:
+        """Answer a `Request` (`check_request`: checked once, where it came in). For scripts and tests, anything
+        else is a raw question with raw ``options`` (``history``, ``outlets``, ``since``, ``until``, ``k``,
+        ``llm``), checked here first as `qa ask` checks its arguments."""
+        *_, answer = self.ask_stream(request, stream=False, **options)
+        return answer
+
+    def ask_stream(self, request: Request | str, *, stream: bool = True, **options) -> Iterator[Draft | Answer]:
         """`ask`, with `Draft` progress while a model writes; the last item is the `Answer`."""
-        generate = bool(self.settings.llm_url) if llm is None else llm
+        if not isinstance(request, Request):
+            history = options.pop("history", None)
+            request = check_request(request, history=history, options=check_options(**options), settings=self.settings)
+        generate = bool(self.settings.llm_url) if request.llm is None else request.llm
         if generate and not self.settings.llm_url:
             raise QAError(NO_MODEL)
-        question = clean_question(question, self.settings.max_question_chars)
-        history = check_history(history, settings=self.settings) or None
-        k = check_k(k) or self.settings.top_k
+        question, history = request.question, list(request.history) or None
         started = time.perf_counter()
-        found = self.searcher.find(question, history, filters or Filters(), k)
+        found = self.searcher.find(request)
         answer = compose(
             question,
             found.retrieval.passages,
@@ -110,8 +75,8 @@ class Assistant:
                     yield event
                 else:
                     answer = event
-        answer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        yield answer
+        total_ms = round((time.perf_counter() - started) * 1000, 1)
+        yield replace(answer, timings={**answer.timings, "total_ms": total_ms})
 
     def close(self) -> None:
         """Release the store; the assistant cannot answer afterwards."""

@@ -15,11 +15,10 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import Stemmer
 
 from qa.core.types import AnswerSentence, Citation, Passage
 from qa.text.sentences import sentence_spans
-from qa.text.terms import word_set
+from qa.text.terms import stem_words, word_set
 
 WORD_SHARE = 0.75  # share of a sentence's content words that must appear in its cited passages ...
 SIMILARITY = 0.80  # ... or its cosine to one cited sentence (a close paraphrase)
@@ -107,14 +106,13 @@ class Checker:
     def __init__(self, embeddings, question: str, passages: list[Passage], context: str = "") -> None:
         self.embeddings = embeddings
         self.passages = passages
-        self._stemmer = Stemmer.Stemmer("english")
         self.question_stems = self._stems(f"{question} {context}")
         self._question_vector = None
         self.question = question
         self._sentences: dict[int, tuple[list[tuple[int, int]], np.ndarray]] = {}
 
     def _stems(self, text: str) -> set[str]:
-        return set(self._stemmer.stemWords(sorted(word_set(text))))
+        return set(stem_words(sorted(word_set(text))))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)

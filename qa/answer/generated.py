@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from qa.answer.check import Checked, Checker, SentenceStream, Written, split_written
-from qa.answer.generate import PROMPT_PASSAGES, Generator, build_messages
+from qa.answer.llm import PROMPT_PASSAGES, Generator, build_messages
 from qa.core.errors import LLMError
-from qa.core.types import Answer, Citation
+from qa.core.types import Answer, Citation, Mode
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def generated_answer(extractive: Answer, checked: list[Checked], model: str) -> 
         text=" ".join(marked(c.sentence.text, c.sentence.citations) for c in kept),
         citations=tuple(citations[n] for n in sorted(citations)),
         notice=notice,
-        mode="generated",
+        mode=Mode.GENERATED,
         model=model,
         sentences=sentences,
         extractive_text=extractive.text,

@@ -29,6 +29,10 @@ class BadQuestionError(QAError):
     exit_code = 2
 
 
+class UnknownOutletError(BadQuestionError):
+    """An outlet filter names no indexed outlet (the chat shows it beside its filters, not its question box)."""
+
+
 class BadOptionError(QAError):
     """A command-line option or setting has a value that cannot be used."""
 
@@ -43,10 +47,6 @@ class InputFileError(QAError):
     """A questions, history or dataset file cannot be read."""
 
     exit_code = 2
-
-
-class ModelError(QAError):
-    """The packaged embedding model cannot be found or loaded."""
 
 
 class DatasetError(QAError):

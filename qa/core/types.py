@@ -4,8 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 NOT_FOUND = "Not found in the corpus: no indexed article answers this question."
+
+
+class Mode(StrEnum):
+    """How an answer's text was made."""
+
+    EXTRACTIVE = "extractive"  # quoted sentences chosen by the composer
+    GENERATED = "generated"  # written by a model, every sentence checked against the passages it cites
 
 
 @dataclass(frozen=True)
@@ -42,9 +50,13 @@ class Filters:
     until: str | None = None
 
     def accepts(self, passage: Passage) -> bool:
-        if self.outlets and passage.source not in self.outlets:
+        return self.accepts_article(passage.source, passage.published)
+
+    def accepts_article(self, source: str, published: str) -> bool:
+        """Whether an article of outlet ``source`` published at ``published`` (ISO) passes these filters."""
+        if self.outlets and source not in self.outlets:
             return False
-        day = passage.published[:10]
+        day = published[:10]
         if self.since and (not day or day < self.since):
             return False
         return not (self.until and (not day or day > self.until))
@@ -125,7 +137,7 @@ class Answer:
     notice: str = ""  # a caveat to show beside the answer (e.g. a question in another script)
     direct: Direct | None = None  # the answer itself when a cited sentence states it; never a guess
     # generated answers (issue 12): how the text was made, by which model, and every sentence the model wrote
-    mode: str = "extractive"  # or "generated"
+    mode: Mode = Mode.EXTRACTIVE
     model: str | None = None
     sentences: tuple[AnswerSentence, ...] = ()  # generated mode: all of them, unsupported ones included
     extractive_text: str = field(default="", compare=False)  # the extractive answer beside a generated one

@@ -64,7 +64,7 @@ class WindowPicker:
     ) -> list[Passage]:
         """The chunks in the same order, each replaced by a window of its article: the best one for an
         article's first chunk, its next best for a second (the chunk itself when no other window fits).
-        ``wanted``: the question's terms with their weights (`qa.search.rank.question_weights`)."""
+        ``wanted``: the question's terms with their weights (`Query.idf`)."""
         texts = self.texts(corpus)
         per_article = {}
         for chunk in chunks:

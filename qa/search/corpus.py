@@ -20,7 +20,7 @@ import numpy as np
 
 from qa.core.errors import StoreError, WriterBusyError
 from qa.core.settings import Settings
-from qa.core.types import Filters, Passage
+from qa.core.types import Filters
 from qa.store.arrays import Arrays, read_version, signature
 from qa.store.bm25 import Bm25Index
 from qa.store.config import index_config, mismatch
@@ -70,7 +70,7 @@ class OutletRows:
 
     def get(self, outlet: str, default=None) -> np.ndarray:
         if outlet not in self._found:
-            self._found[outlet] = self._arrays.rows_where(lambda article: article[3] == outlet)
+            self._found[outlet] = self._arrays.rows_where(lambda article: article.source == outlet)
         rows = self._found[outlet]
         return rows if len(rows) else default
 
@@ -116,17 +116,12 @@ class Corpus:
         """Live rows ``filters`` accepts; None when nothing is filtered."""
         if not (filters.outlets or filters.since or filters.until):
             return None
-        probe = lambda a: filters.accepts(Passage("", "", "", 0, 0, source=a[3], published=a[6]))  # noqa: E731
-        return self.arrays.rows_where(probe)
+        return self.arrays.rows_where(lambda article: filters.accepts_article(article.source, article.published))
 
     @cached_property
     def articles(self) -> list[tuple[str, str, str]]:
         """(title, outlet, published) of every live article."""
-        return [
-            (table[2], table[3], table[6])
-            for segment, article_id, first, _ in self.arrays.articles()
-            for table in [segment.articles[int(segment.owner[first])]]
-        ]
+        return [(a.row.title, a.row.source, a.row.published) for a in self.arrays.articles()]
 
 
 class CorpusCache:

@@ -3,7 +3,7 @@ news boosts (outlets and dates the question names), then spread across articles 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from qa.core.types import NO_FILTERS, Filters, Passage
 from qa.search.articles import WindowPicker
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.query import Query
-from qa.search.rank import Weights, blend_arrays, boost, diversify, outlets_first, question_weights, sentence_match
+from qa.search.rank import Weights, blend_arrays, boost, diversify, outlets_first, sentence_match, weigh
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,6 @@ class Retrieval:
 
     passages: list[Passage]
     top_dense: float = 0.0
-    timings: dict = field(default_factory=dict, compare=False)
 
 
 class HybridSearch:
@@ -40,11 +39,12 @@ class HybridSearch:
     def retrieve(
         self, query: Query | str, k: int, filters: Filters = NO_FILTERS, corpus: Corpus | None = None
     ) -> Retrieval:
-        """Top ``k`` passages for ``query``; ``corpus`` pins the snapshot the caller already holds."""
-        if isinstance(query, str):
-            query = Query(question=query)
-        n = self.settings.candidates
+        """Top ``k`` passages for ``query`` (weighed for ``corpus``: `qa.search.rank.weigh`; a string is weighed
+        here); ``corpus`` pins the snapshot the caller already holds."""
         corpus = corpus or self.corpora.corpus()
+        if isinstance(query, str):
+            query = weigh(Query(question=query), corpus.bm25)
+        n = self.settings.candidates
         vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
         picked = set(corpus.nearest(vector, n, corpus.filtered_rows(filters)))
         if query.outlets and not filters.outlets:
@@ -54,7 +54,7 @@ class HybridSearch:
             if filters.since or filters.until:
                 named_rows = np.asarray([i for i in named_rows if filters.accepts(corpus.passages[i])], dtype=int)
             picked.update(corpus.nearest(vector, max(10, n // 4), named_rows))
-        sparse_all = corpus.bm25.scores_for(query.text)
+        sparse_all = corpus.bm25.scores_for_terms(query.search_terms)
         if len(sparse_all):
             top = np.argpartition(-sparse_all, min(n, len(sparse_all) - 1))[:n]
             picked.update(int(i) for i in top if sparse_all[i] > 0 and filters.accepts(corpus.passages[i]))
@@ -62,11 +62,10 @@ class HybridSearch:
             return Retrieval([], 0.0)
         order = sorted(picked)
         dense = corpus.vectors[order] @ vector
-        wanted = question_weights(corpus.bm25, query)  # read by the sentence match and the window choice
-        ranked = self._rank(query, corpus, order, dense, sparse_all, wanted)
+        ranked = self._rank(query, corpus, order, dense, sparse_all)
         passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
         if self.settings.window_tokens:
-            passages = self.picker.windows(passages, wanted, corpus, vector)
+            passages = self.picker.windows(passages, query.idf, corpus, vector)
         top_dense = float(dense.max())
         if query.context:
             # a follow-up is as answerable as the turn it continues: folding that turn in dilutes the
@@ -82,15 +81,14 @@ class HybridSearch:
         order: list[int],
         dense: np.ndarray,
         sparse_all: np.ndarray,
-        wanted: dict[str, float],
     ) -> list[Passage]:
-        """Candidate chunks (``order``: corpus rows) blended, best-sentence matched and boosted, best first;
-        ``wanted`` is the question's terms with their weights (`question_weights`)."""
+        """Candidate chunks (``order``: corpus rows) blended, best-sentence matched (`Query.idf`) and boosted,
+        best first."""
         sparse = sparse_all[order] if len(sparse_all) else np.zeros(len(order))
         fused = blend_arrays(dense, sparse, self.weights.dense)
         if self.weights.sentence and corpus.sentence_terms:
             fused = fused + self.weights.sentence * np.asarray(
-                [sentence_match(corpus.sentence_terms[i], wanted) for i in order]
+                [sentence_match(corpus.sentence_terms[i], query.idf) for i in order]
             )
         return sorted(
             (

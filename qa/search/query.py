@@ -4,14 +4,24 @@ continues the conversation. Everything here is pure text processing, testable wi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from qa.search.outlets import OutletMatcher
 from qa.text.dates import parse_dates
 from qa.text.terms import STOP_WORDS, words
 
-ALONE, DEPENDS, MAYBE = "alone", "depends", "maybe"  # what a new question needs of the earlier turns
+
+class Need(StrEnum):
+    """What a new question needs of the earlier turns."""
+
+    ALONE = "alone"  # nothing: it is answered exactly as if asked alone
+    DEPENDS = "depends"  # it continues them (a connective, too few words of its own, a pronoun with no referent)
+    MAYBE = "maybe"  # perhaps: searched alone first, the earlier turns folded in when that finds too little
+
+
+ALONE, DEPENDS, MAYBE = Need.ALONE, Need.DEPENDS, Need.MAYBE
 MAX_FOLDED_TURNS = 3  # a chain of follow-ups leans back at most this far for its topic
 OWN_WORDS_MIN = 2  # fewer content words of its own (outlets and dates aside): "And The Verge?", "What about May?"
 
@@ -40,7 +50,14 @@ class Query:
     days: tuple[str, ...] = ()  # ISO days mentioned ("on October 7, 2023")
     since: str | None = None  # soft range from "after ..." / "between ... and ..."
     until: str | None = None
-    need: str = ALONE  # ALONE, DEPENDS or MAYBE (the retrieval evidence decides: `Searcher.find`)
+    need: Need = ALONE  # MAYBE: the retrieval evidence decides (`Searcher.find`)
+    # the question's words as the corpus version searched stems them, computed once (`qa.search.rank.weigh`)
+    search_terms: tuple[str, ...] = ()  # every BM25 term of `text`, repeats kept (BM25 scores them again)
+    terms: tuple[str, ...] = ()  # terms of its content words, without the words of the outlets it names
+    # each of `terms` weighted by its IDF in the corpus (ranking), and by its rarity in English (evidence);
+    # derived from `terms`, so left out of comparisons and hashing
+    idf: dict[str, float] = field(default_factory=dict, compare=False)
+    rarity: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def text(self) -> str:
@@ -81,7 +98,7 @@ def parse_query(
     )
 
 
-def history_need(question: str, named_outlets: tuple[str, ...] = ()) -> str:
+def history_need(question: str, named_outlets: tuple[str, ...] = ()) -> Need:
     """Whether ``question`` continues the conversation, from its own structure:
 
     DEPENDS: it opens with a connective ("And ...", "What about ..."), has fewer than `OWN_WORDS_MIN`

@@ -3,7 +3,7 @@ best-sentence match, soft outlet/date boosts, one passage per article first, nam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from qa.core.types import Passage
 from qa.search.query import Query
 from qa.store.bm25 import Bm25Index
 from qa.text.dates import days_apart
-from qa.text.terms import content_words, idf, without
+from qa.text.terms import content_words, idf, prior_weight
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,30 @@ def sentence_match(sentences: list[frozenset[str]], wanted: dict[str, float]) ->
     return max((sum(wanted[t] for t in sentence if t in wanted) for sentence in sentences), default=0.0) / total
 
 
-def question_terms(bm25: Bm25Index, query: Query) -> list[str]:
-    """The question's content words as the BM25 index sees them (stemmed), without the words of the
-    outlets it names: those say where to look, not what is asked."""
-    return without(bm25.terms([" ".join(content_words(query.text))])[0], bm25.terms(list(query.outlets)))
-
-
-def question_weights(bm25: Bm25Index, query: Query) -> dict[str, float]:
-    """IDF of each term of `question_terms`."""
+def weigh(query: Query, bm25: Bm25Index) -> Query:
+    """``query`` with its terms as this corpus version's BM25 index sees them, stemmed once per question:
+    every BM25 term of its text (`Query.search_terms`), and its content words' terms without the words of the
+    outlets it names (those say where to look, not what is asked), weighted two ways: `Query.idf` (rarity in
+    this corpus: ranking) and `Query.rarity` (rarity in English: evidence, the same on any corpus size)."""
+    content = content_words(query.text)
+    outlets = list(query.outlets)
+    stemmed = bm25.terms([query.text, *content, *outlets])  # one stemming pass
+    search_terms, per_word, outlet_groups = stemmed[0], stemmed[1 : 1 + len(content)], stemmed[1 + len(content) :]
+    outlet_terms = {t for group in outlet_groups for t in group}
+    terms = tuple(t for group in per_word for t in group if t not in outlet_terms)
     n = len(bm25.chunk_ids)
-    return {t: idf(n, bm25.doc_freq(t)) for t in set(question_terms(bm25, query))}
+    rarity: dict[str, float] = {}
+    for word, group in zip(content, per_word, strict=True):
+        for term in group:
+            if term not in outlet_terms:
+                rarity[term] = max(rarity.get(term, 0.0), prior_weight(word))
+    return replace(
+        query,
+        search_terms=tuple(search_terms),
+        terms=terms,
+        idf={t: idf(n, bm25.doc_freq(t)) for t in set(terms)},
+        rarity=rarity,
+    )
 
 
 OUTLET_FRONT_SHARE = 0.6  # of the top score, that a named outlet's passage needs to move to the front

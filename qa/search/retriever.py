@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Filters, Passage
 from qa.search.searcher import Searcher
-from qa.search.validate import clean_question
+from qa.search.validate import Options, check_request
 
 
 class NewsRetriever(BaseRetriever):
@@ -39,8 +39,8 @@ class NewsRetriever(BaseRetriever):
         if self._searcher is None:
             self._searcher = Searcher(self.settings or get_settings())
         searcher = self._searcher
-        question = clean_question(query, searcher.settings.max_question_chars)
-        found = searcher.find(question, history, self.filters, k or self.k)
+        options = Options(self.filters, k or self.k)
+        found = searcher.find(check_request(query, history=history, options=options, settings=searcher.settings))
         return [to_document(p) for p in found.retrieval.passages]
 
 

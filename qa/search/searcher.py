@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from qa.core.errors import BadQuestionError, EmptyIndexError
+from qa.core.errors import BadQuestionError, EmptyIndexError, UnknownOutletError
 from qa.core.settings import Settings
 from qa.core.types import Filters
 from qa.search.corpus import Corpus, CorpusCache
@@ -15,11 +15,11 @@ from qa.search.evidence import Evidence, evidence
 from qa.search.hybrid import HybridSearch, Retrieval
 from qa.search.outlets import OutletMatcher
 from qa.search.query import DEPENDS, MAYBE, Query, parse_query
-from qa.store.bm25 import Bm25Index
+from qa.search.rank import weigh
+from qa.search.validate import Request
 from qa.store.chroma import Store
 from qa.store.config import index_config
 from qa.store.embeddings.factory import make_embeddings, query_backend
-from qa.text.terms import content_words, prior_weight
 
 EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
 NOTHING_TO_SEARCH = (
@@ -78,15 +78,12 @@ class Searcher:
 
     def warm_up(self) -> None:
         """Load the model, the search arrays and the outlet list now rather than on the first question."""
-        self.corpus()
-        self.hybrid.search("warm up", 1)
-        self.outlets()
+        corpus = self.corpus()
+        self.hybrid.retrieve("warm up", 1, corpus=corpus)
+        self.outlets(corpus)
 
-    def outlets(self, corpus: Corpus | None = None) -> OutletList:
-        """Outlets of the indexed articles (what question parsing can recognise), cached per corpus version;
-        ``corpus`` is the snapshot the caller holds (else the current one: a version read, a server round trip
-        in server mode)."""
-        corpus = corpus or self.current()
+    def outlets(self, corpus: Corpus) -> OutletList:
+        """Outlets of the articles of ``corpus`` (what question parsing can recognise), cached per corpus version."""
         version = corpus.bm25.version
         with self._lock:
             if self._outlets is None or self._outlets.version != version:
@@ -96,8 +93,9 @@ class Searcher:
                 self._outlets = OutletList(version, names, years[-1] if years else None)
             return self._outlets
 
-    def resolve_outlets(self, names: list[str] | tuple[str, ...], *, corpus: Corpus | None = None) -> tuple[str, ...]:
-        """``--outlet`` values as indexed names ("techcrunch" -> "TechCrunch"); unknown ones are refused."""
+    def resolve_outlets(self, names: list[str] | tuple[str, ...], corpus: Corpus) -> tuple[str, ...]:
+        """``--outlet`` values as the names indexed in ``corpus`` (the snapshot answering: "techcrunch" ->
+        "TechCrunch"); unknown ones are refused."""
         if not names:
             return ()
         known = self.outlets(corpus).names
@@ -107,29 +105,32 @@ class Searcher:
             found = exact or list(OutletMatcher(known).find(name.strip()))
             if not found:
                 listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-                raise BadQuestionError(f"No indexed outlet is called {name!r}. Indexed outlets: {listed}.")
+                raise UnknownOutletError(f"No indexed outlet is called {name!r}. Indexed outlets: {listed}.")
             resolved.extend(o for o in found if o not in resolved)
         return tuple(resolved)
 
-    def parse(self, question: str, history: list[dict] | None = None, *, corpus: Corpus | None = None) -> Query:
+    def parse(self, question: str, history: tuple[dict, ...] | list[dict] = (), *, corpus: Corpus) -> Query:
+        """``question`` read against ``corpus``: outlets, dates, the turn it continues, its terms (stemmed once)."""
         known = self.outlets(corpus)
-        return parse_query(question, outlets=known.names, history=history, default_year=known.latest_year)
+        query = parse_query(question, outlets=known.names, history=list(history), default_year=known.latest_year)
+        return weigh(query, corpus.bm25)
 
-    def find(self, question: str, history: list[dict] | None, filters: Filters, k: int) -> Found:
-        """Retrieve for a clean question. One corpus snapshot throughout: parsing, retrieval and evidence
-        agree even if an ingest finishes meanwhile, and the store's version is read once, not per stage.
+    def find(self, request: Request) -> Found:
+        """Retrieve for a checked request. One corpus snapshot throughout: outlet names, parsing, retrieval and
+        evidence agree even if an ingest finishes meanwhile, and the store's version is read once, not per stage.
 
         A question that may or may not continue the conversation (`Query.need` MAYBE) is first searched
         alone; the earlier turns are folded in only when the question alone finds too little support."""
         corpus = self.corpus()
-        bm25 = corpus.bm25
+        filters = request.filters
         if filters.outlets:
-            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, corpus=corpus))
-        query = self.parse(question, history, corpus=corpus)
-        if not bm25.terms([query.text])[0]:
+            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, corpus))
+        k = request.k or self.settings.top_k
+        query = self.parse(request.question, request.history, corpus=corpus)
+        if not query.search_terms:
             raise BadQuestionError(NOTHING_TO_SEARCH)
         if query.need == MAYBE:
-            alone = self._search(self.parse(question, None, corpus=corpus), k, filters, corpus)
+            alone = self._search(self.parse(request.question, corpus=corpus), k, filters, corpus)
             if alone.support.score >= self.settings.abstain_threshold:
                 return alone
             query = replace(query, need=DEPENDS)
@@ -137,9 +138,8 @@ class Searcher:
 
     def _search(self, query: Query, k: int, filters: Filters, corpus: Corpus) -> Found:
         retrieval = self.hybrid.retrieve(query, k, filters, corpus=corpus)
-        bm25 = corpus.bm25
-        passage_terms = bm25.terms([f"{p.title}\n{p.text}" for p in retrieval.passages])
-        support = evidence(retrieval.top_dense, term_weights(bm25, query), passage_terms)
+        passage_terms = corpus.bm25.terms([f"{p.title}\n{p.text}" for p in retrieval.passages])
+        support = evidence(retrieval.top_dense, query.rarity, passage_terms)
         return Found(query, retrieval, support)
 
     def close(self) -> None:
@@ -148,15 +148,3 @@ class Searcher:
         if store is not None:
             store.close()
 
-
-def term_weights(bm25: Bm25Index, query: Query) -> dict[str, float]:
-    """The question's content words as the index sees them (stemmed), each weighted by its rarity in English;
-    the words of the outlets it names say where to look, not what is asked, and are left out."""
-    outlet_terms = {t for group in bm25.terms(list(query.outlets)) for t in group}
-    found = content_words(query.text)
-    weights: dict[str, float] = {}
-    for word, terms in zip(found, bm25.terms(found), strict=True):
-        for term in terms:
-            if term not in outlet_terms:
-                weights[term] = max(weights.get(term, 0.0), prior_weight(word))
-    return weights

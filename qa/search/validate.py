@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.core.errors import BadQuestionError
 from qa.core.settings import Settings, get_settings
-from qa.core.types import Filters
+from qa.core.types import NO_FILTERS, Filters
 from qa.text.dates import parse_day
 
 ROLES = ("user", "assistant")
@@ -25,42 +24,60 @@ JSON_SLACK = 64_000  # ids, keys, options and envelopes beside the question and 
 
 
 @dataclass(frozen=True)
+class Options:
+    """The search options after every check: CLI flags, the chat's controls, ``/ask``'s arguments."""
+
+    filters: Filters = NO_FILTERS  # outlet names as given: the searcher resolves them in the snapshot that answers
+    k: int | None = None  # None: QA_TOP_K
+    llm: bool | None = None  # generate with the model server (None: when QA_LLM_URL is set)
+
+
+NO_OPTIONS = Options()
+
+
+@dataclass(frozen=True)
 class Request:
-    """A question and its options after every check: safe to hand to the assistant."""
+    """A question and its options after every check (built only by `check_request`): the assistant takes it
+    as it is, without checking it again."""
 
     question: str
     history: tuple[dict, ...] = ()
-    outlets: tuple[str, ...] = ()  # as given (the assistant resolves them against the index)
-    since: str | None = None  # ISO day, inclusive
-    until: str | None = None
+    filters: Filters = NO_FILTERS  # outlet names as given: the searcher resolves them in the snapshot that answers
     k: int | None = None  # None: QA_TOP_K
+    llm: bool | None = None  # generate with the model server (None: when QA_LLM_URL is set)
 
-    def filters(self, resolve_outlets: Callable[[tuple[str, ...]], tuple[str, ...]]) -> Filters:
-        """The checked options as `Filters`, outlet names resolved against the index by ``resolve_outlets``."""
-        outlets = resolve_outlets(self.outlets) if self.outlets else ()
-        return Filters(outlets=tuple(outlets), since=self.since, until=self.until)
+
+def check_options(
+    *,
+    outlets: object = None,
+    since: object = None,
+    until: object = None,
+    k: object = None,
+    llm: object = None,
+    date_labels: tuple[str, str] = ("", ""),
+) -> Options:
+    """Raw options as checked `Options`; ``date_labels`` name the date fields in a message ("From: ...")."""
+    first, last = check_dates(since, until, labels=date_labels)
+    filters = Filters(outlets=check_outlets(outlets), since=first, until=last)
+    return Options(filters, check_k(k), None if llm is None else bool(llm))
 
 
 def check_request(
     question: object,
     *,
     history: object = None,
-    outlets: object = None,
-    since: object = None,
-    until: object = None,
-    k: object = None,
+    options: Options = NO_OPTIONS,
     settings: Settings | None = None,
 ) -> Request:
-    """Raw arguments (from a command line, a JSON line or an API call) as a checked `Request`."""
+    """Raw question and history (from a command line, a JSON line, the chat or an API call) with checked
+    ``options`` (`check_options`) as a `Request`: the one way every entry point builds one."""
     settings = settings or get_settings()
-    first, last = check_dates(since, until)
     return Request(
         question=clean_question(question, settings.max_question_chars),
         history=tuple(check_history(history, settings=settings)),
-        outlets=check_outlets(outlets),
-        since=first,
-        until=last,
-        k=check_k(k),
+        filters=options.filters,
+        k=options.k,
+        llm=options.llm,
     )
 
 
@@ -176,24 +193,32 @@ def check_outlets(outlets: object) -> tuple[str, ...]:
     return tuple(names)
 
 
-def check_dates(since: object, until: object) -> tuple[str | None, str | None]:
+def check_dates(since: object, until: object, *, labels: tuple[str, str] = ("", "")) -> tuple[str | None, str | None]:
     """``since``/``until`` ("2023-10-07", "October 7, 2023", "October 2023") as ISO days; the first day of
-    ``since`` and the last of ``until``. An unreadable date or an empty range is refused."""
+    ``since`` and the last of ``until``. An unreadable date or an empty range is refused; ``labels`` name
+    the two fields in the message of the one that cannot be read (the chat's "From" and "To")."""
     days = []
-    for value, last in ((since, False), (until, True)):
-        if value is not None and not isinstance(value, str):
-            raise BadQuestionError(f"A date must be text such as 2023-10-07, not {_kind(value)}.")
-        value = (value or "").strip()
-        if len(value) > MAX_DATE_CHARS:
-            raise BadQuestionError(f"Cannot read a {len(value):,}-character date; use 2023-10-07 or 'October 2023'.")
+    for value, last, label in ((since, False, labels[0]), (until, True, labels[1])):
         try:
-            days.append(parse_day(value, last=last) if value else None)
-        except ValueError as exc:
-            raise BadQuestionError(str(exc)) from None
+            days.append(_check_day(value, last))
+        except BadQuestionError as exc:
+            raise BadQuestionError(f"{label}: {exc}" if label else str(exc)) from None
     first, final = days
     if first and final and first > final:
         raise BadQuestionError(f"The date range is empty: {first} is after {final}.")
     return first, final
+
+
+def _check_day(value: object, last: bool) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BadQuestionError(f"A date must be text such as 2023-10-07, not {_kind(value)}.")
+    value = (value or "").strip()
+    if len(value) > MAX_DATE_CHARS:
+        raise BadQuestionError(f"Cannot read a {len(value):,}-character date; use 2023-10-07 or 'October 2023'.")
+    try:
+        return parse_day(value, last=last) if value else None
+    except ValueError as exc:
+        raise BadQuestionError(str(exc)) from None
 
 
 def _kind(value: object) -> str:

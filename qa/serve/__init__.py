@@ -1,1 +1,1 @@
-"""People and scripts: the CLI, batch files, progress bars, serving snapshots and the web chat."""
+"""People and scripts: the CLI, batch files, progress bars, the live assistant over serving snapshots, the web chat."""

@@ -3,82 +3,50 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from qa.core.errors import BadQuestionError, InputFileError, QAError
+from qa.core.jsonl import read_jsonl
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Answer, Skip
-from qa.search.validate import check_history, clean_question, max_request_chars
-
-T = TypeVar("T")
-PASSAGE_KEYS = ("text", "title", "source", "url", "published_at", "start", "end", "score")
+from qa.search.validate import NO_OPTIONS, Options, Request, check_history, check_request, max_request_chars
 
 
 @dataclass(frozen=True)
 class BatchQuestion:
-    """One input line: ``{"id", "question"}`` or ``{"query_id", "query"}``, optionally with ``history``."""
+    """One input line (``{"id", "question"}`` or ``{"query_id", "query"}``, optionally with ``history``) as a
+    checked `Request` with the run's options."""
 
     id: str
-    question: str
-    history: tuple[dict, ...] = ()
+    request: Request
 
 
-def read_jsonl(path: Path, parse: Callable[[object, int], T], limit: int | None = None) -> Iterator[T | Skip]:
-    """Each non-empty line of ``path`` as JSON, through ``parse(record, line_number)``; a line that is not
-    JSON, is longer than ``limit`` characters, nests too deeply, or that ``parse`` refuses (`ValueError`,
-    `TypeError`, `QAError`) yields a `Skip` and reading goes on."""
-    limit = limit or max_request_chars()
-    if path.exists() and not path.is_file():
-        raise InputFileError(f"Cannot read {path}: not a regular file.")
-    try:
-        handle = path.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    with handle:
-        number = 0
-        while line := handle.readline(limit + 1):
-            number += 1
-            if len(line) > limit and not line.endswith("\n"):
-                while (rest := handle.readline(limit)) and not rest.endswith("\n"):
-                    pass  # the rest of an over-long line is read in bounded pieces and dropped
-                yield Skip(f"line {number}", f"longer than {limit:,} characters")
-                continue
-            if not line.strip():
-                continue
-            try:
-                yield parse(json.loads(line), number)
-            except RecursionError:
-                yield Skip(f"line {number}", "JSON nested too deeply")
-            except (ValueError, TypeError, QAError) as exc:
-                yield Skip(f"line {number}", str(exc))
-
-
-def read_batch(path: Path, settings: Settings | None = None) -> Iterator[BatchQuestion | Skip]:
-    """Questions of a JSONL file in order, checked like any question; a bad line yields a `Skip` instead."""
+def read_batch(
+    path: Path, settings: Settings | None = None, options: Options = NO_OPTIONS
+) -> Iterator[BatchQuestion | Skip]:
+    """Questions of a JSONL file in order, each checked like any question and given ``options`` (checked once,
+    by the caller); a bad line yields a `Skip` instead."""
     settings = settings or get_settings()
     limit = max_request_chars(settings)
-    return read_jsonl(path, lambda record, number: batch_question(record, number, settings), limit)
+    return read_jsonl(path, lambda record, number: batch_question(record, number, settings, options), limit)
 
 
-def batch_question(record: object, number: int, settings: Settings | None = None) -> BatchQuestion:
+def batch_question(
+    record: object, number: int, settings: Settings | None = None, options: Options = NO_OPTIONS
+) -> BatchQuestion:
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
     question = record.get("question", record.get("query"))
     if not isinstance(question, str):
         raise ValueError('no "question" (or "query") string')
-    settings = settings or get_settings()
     question_id = str(record.get("id", record.get("query_id", number)))
     try:
-        return BatchQuestion(
-            id=question_id,
-            question=clean_question(question, settings.max_question_chars),
-            history=tuple(check_history(record.get("history"), settings=settings)),
-        )
+        request = check_request(question, history=record.get("history"), options=options, settings=settings)
     except QAError as exc:
         raise BadQuestionError(f"id {question_id[:80]}: {exc}") from None
+    return BatchQuestion(question_id, request)
 
 
 def read_history(path: Path, settings: Settings | None = None) -> list[dict]:
@@ -107,18 +75,6 @@ def read_history(path: Path, settings: Settings | None = None) -> list[dict]:
         raise InputFileError(f"{path}: {exc}") from exc
 
 
-def answer_record(question_id: str, answer: Answer) -> dict:
-    """One output line: ``{"id", "answer", "abstained", "citations", "passages"}`` (plus the evidence score)."""
-    data = answer.to_json()
-    passages = [{key: p[key] for key in PASSAGE_KEYS} | {"article_id": p["article_id"]} for p in data["passages"]]
-    return {
-        "id": question_id,
-        "answer": data["answer"],
-        "abstained": data["abstained"],
-        "evidence_score": data["evidence_score"],
-        "citations": data["citations"],
-        "passages": passages,
-        "mode": data["mode"],  # generated answers (issue 12)
-        "model": data["model"],
-        "sentences": data["sentences"],
-    }
+def batch_line(question_id: str, answer: Answer) -> dict:
+    """One output line: ``{"id", ...}`` and the keys of `Answer.to_json` (``qa ask --json`` and ``/ask``)."""
+    return {"id": question_id, **answer.to_json()}

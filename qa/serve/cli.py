@@ -1,4 +1,5 @@
-"""The ``qa`` command line: ingest, stats, ask, eval, serve. Renders results; never touches Chroma itself."""
+"""The ``qa`` command line: ingest, stats, ask, eval, serve. Checks what it is given and renders results; the
+store, the search and the answers are the lower layers' (it never opens Chroma itself)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,17 @@ from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError  # typer (pinned) bundles its own click
 
 from qa.answer.assistant import Assistant
-from qa.core.errors import BadOptionError, BadQuestionError, QAError
+from qa.core.errors import BadOptionError, BadQuestionError, QAError, UnknownOutletError
 from qa.core.settings import Settings, get_settings
-from qa.core.types import Filters, Skip
+from qa.core.types import Skip
 from qa.eval import run_eval
-from qa.search.validate import Request, check_dates, check_k, check_outlets, check_request
-from qa.serve.batch import answer_record, read_batch, read_history
-from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_server
+from qa.eval_natural import is_natural, run_natural
+from qa.search.validate import Options, check_k, check_options, check_request
+from qa.serve.batch import batch_line, read_batch, read_history
+from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_model_server
 from qa.serve.progress import ingest_with_progress, progress_bar
-from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_stats
-from qa.store.chroma import Store
-from qa.store.stats import corpus_stats
+from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_natural, render_stats
+from qa.store.stats import read_stats
 
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
@@ -138,16 +139,11 @@ def stats(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """What is indexed: articles, chunks, outlets, dates, model, store."""
-    settings = settings_from(data_dir, collection, chroma_url)
-    store = Store(settings)
-    try:
-        data = corpus_stats(store, settings)
-    finally:
-        store.close()
+    stats = read_stats(settings_from(data_dir, collection, chroma_url))
     if as_json:
-        sys.stdout.write(json.dumps(data) + "\n")
+        sys.stdout.write(json.dumps(stats.to_json()) + "\n")
     else:
-        render_stats(data, out)
+        render_stats(stats, out)
 
 
 Since = Annotated[
@@ -204,30 +200,21 @@ def ask(
     if batch is not None and out_path is None:
         raise BadOptionError("--batch needs --out ANSWERS.jsonl.")
     settings = settings_from(data_dir, collection, chroma_url)
-    if batch is not None:  # every question is checked as its line is read; the options once, here
-        first, last = check_dates(since, until)
-        request = Request("", (), check_outlets(outlet), first, last, check_k(k))
-    else:
-        turns = read_history(history, settings) if history else None
-        request = check_request(
-            question, history=turns, outlets=outlet, since=since, until=until, k=k, settings=settings
-        )
+    options = check_options(outlets=outlet, since=since, until=until, k=k, llm=llm)  # once, for every question
     assistant = Assistant(settings)
-    filters = request.filters(assistant.resolve_outlets)
     if batch is not None:
-        _ask_batch(assistant, batch, out_path, request.k, filters, llm)
+        _ask_batch(assistant, batch, out_path, options)
         return
-    answer = assistant.ask(request.question, history=list(request.history), filters=filters, k=request.k, llm=llm)
+    turns = read_history(history, settings) if history else None
+    answer = assistant.ask(check_request(question, history=turns, options=options, settings=settings))
     if as_json:
         sys.stdout.write(json_line(answer.to_json()) + "\n")
     else:
         render_answer(answer, out, err)
 
 
-def _ask_batch(
-    assistant: Assistant, path: Path, out_path: Path, k: int | None, filters: Filters, llm: bool | None = None
-) -> None:
-    items = list(read_batch(path, assistant.settings))
+def _ask_batch(assistant: Assistant, path: Path, out_path: Path, options: Options) -> None:
+    items = list(read_batch(path, assistant.settings, options))
     assistant.warm_up()
     written = bad = 0
     progress = progress_bar("Answering", err)
@@ -244,7 +231,9 @@ def _ask_batch(
                 err.print(f"[yellow]skipped[/yellow] {inert(f'{path}: {item}')}", highlight=False, soft_wrap=True)
                 continue
             try:
-                answer = assistant.ask(item.question, history=list(item.history) or None, filters=filters, k=k, llm=llm)
+                answer = assistant.ask(item.request)
+            except UnknownOutletError:  # an --outlet option: the same for every line, so the run stops
+                raise
             except BadQuestionError as exc:
                 bad += 1
                 err.print(
@@ -253,7 +242,7 @@ def _ask_batch(
                     soft_wrap=True,
                 )
                 continue
-            sink.write(json.dumps(answer_record(item.id, answer), ensure_ascii=False) + "\n")
+            sink.write(json.dumps(batch_line(item.id, answer), ensure_ascii=False) + "\n")
             written += 1
     err.print(f"{written} answers written to {inert(out_path)}; {bad} lines skipped", highlight=False)
 
@@ -262,7 +251,8 @@ def _ask_batch(
 @handle_errors
 def evaluate(
     dataset: Annotated[
-        Path, typer.Argument(help="JSONL questions with gold (MultiHop-RAG queries or follow-ups)", readable=False)
+        Path,
+        typer.Argument(help="JSONL questions with gold (MultiHop-RAG, follow-ups, natural questions)", readable=False),
     ],
     k: TopK = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")] = None,
@@ -272,28 +262,29 @@ def evaluate(
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
 ) -> None:
-    """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency."""
+    """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency;
+    direct answers and quotes on a natural-questions file."""
     settings = settings_from(data_dir, collection, chroma_url)
     assistant = Assistant(settings)
+    natural = is_natural(dataset)
     progress = progress_bar("Evaluating", err)
     with progress:
         task = progress.add_task("eval", total=None)
-        report = run_eval(
-            assistant,
-            dataset,
-            k=k,
-            limit=limit,
-            llm=llm,
-            on_total=lambda n: progress.update(task, total=n),
-            on_step=lambda: progress.advance(task),
-        )
+        steps = {"on_total": lambda n: progress.update(task, total=n), "on_step": lambda: progress.advance(task)}
+        if natural:
+            assistant.warm_up()
+            report = run_natural(assistant.ask, dataset, k=k, limit=limit, llm=llm, **steps)
+        else:
+            report = run_eval(assistant, dataset, k=k, limit=limit, llm=llm, **steps)
     for problem in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {inert(problem)}", highlight=False, soft_wrap=True)
     summary = report.summary()
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
-        return
-    render_eval(summary, out)
+    elif natural:
+        render_natural(summary, out)
+    else:
+        render_eval(summary, out)
 
 
 @app.command()
@@ -309,10 +300,10 @@ def serve(
 ) -> None:
     """Start the web chat (same as `python app.py`); indexes the corpus folder first when the index is empty."""
     from qa.serve.ui.start import configure_logging  # Gradio takes seconds to import: only for this command
-    from qa.serve.ui.start import serve as run_server
+    from qa.serve.ui.start import serve as serve_chat
 
     configure_logging()
-    run_server(settings_from(data_dir, collection, chroma_url, host=host, port=port))
+    serve_chat(settings_from(data_dir, collection, chroma_url, host=host, port=port))
 
 
 @app.command(name="serve-llm")
@@ -328,7 +319,7 @@ def serve_llm(
         err.print(f"Preparing {folder} from the packaged GGUF file (once; about a minute)…")
     prepare_model(folder)
     err.print(f"Serving {folder} on http://127.0.0.1:{port}/v1 — set QA_LLM_URL=http://127.0.0.1:{port}/v1")
-    raise typer.Exit(run_server(folder, port))
+    raise typer.Exit(run_model_server(folder, port))
 
 
 def main() -> None:  # pragma: no cover

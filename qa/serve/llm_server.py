@@ -89,7 +89,7 @@ def is_prepared(folder: Path) -> bool:
     return (folder / _DONE).is_file()
 
 
-def run_server(folder: Path, port: int) -> int:
+def run_model_server(folder: Path, port: int) -> int:
     """Serve until interrupted (Ctrl-C or SIGTERM, which also stop the server); returns its exit code."""
     signal.signal(signal.SIGTERM, _terminated)
     process = subprocess.Popen(serve_command(folder, port))

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from qa.core.types import Answer
 from qa.eval import COLUMNS
+from qa.store.stats import CorpusStats
 from qa.text.display import outlet_display, short_date
 
 # C0 controls but newline and tab, DEL, C1 controls, and the bidi controls that can reorder what a terminal
@@ -142,16 +143,41 @@ def render_eval(summary: dict, out: Console) -> None:
         out.print(f"{summary['skipped']} lines skipped")
 
 
-def render_stats(data: dict, out: Console) -> None:
+def render_natural(summary: dict, out: Console) -> None:
+    """`qa eval` on natural questions: the shares, then direct answers right and wrong per kind."""
+    for name in NATURAL_SHARES:
+        out.print(f"{name}: {summary[name]:.3f}")
+    table = Table("kind", "n", "right", "wrong")
+    for kind, counts in summary["by_kind"].items():
+        table.add_row(inert_text(kind), str(counts["n"]), str(counts["right"]), str(counts["wrong"]))
+    out.print(table)
+    out.print(f"{summary['answerable']} answerable, {summary['unanswerable']} unanswerable questions")
+    if summary["skipped"]:
+        out.print(f"{summary['skipped']} lines skipped")
+
+
+NATURAL_SHARES = (
+    "direct_right",
+    "direct_wrong",
+    "direct_precision",
+    "first_quote_has_gold",
+    "quotes_have_gold",
+    "gold_sentence_cited",
+    "unanswerable_abstained",
+    "unanswerable_with_direct",
+)
+
+
+def render_stats(stats: CorpusStats, out: Console) -> None:
     """`qa stats`: one summary line, the model and store, then outlets with their article counts."""
-    dates = " to ".join(data["date_range"]) if data["date_range"] else "unknown"
+    dates = " to ".join(stats.date_range) if stats.date_range else "unknown"
     out.print(
-        f"[bold]{data['articles']}[/bold] articles, [bold]{data['chunks']}[/bold] chunks, "
-        f"{len(data['outlets'])} outlets, dates {dates}"
+        f"[bold]{stats.articles}[/bold] articles, [bold]{stats.chunks}[/bold] chunks, "
+        f"{len(stats.outlets)} outlets, dates {dates}"
     )
-    out.print(f"model {inert(data['model'])} ({inert(data['backend'])}); store {inert(data['store'])} ({data['mode']})")
+    out.print(f"model {inert(stats.model)} ({inert(stats.backend)}); store {inert(stats.store)} ({stats.mode})")
     table = Table("outlet", "articles")
-    for name, count in data["outlets"].items():
+    for name, count in stats.outlets.items():
         table.add_row(inert_text(name), str(count))
-    if data["outlets"]:
+    if stats.outlets:
         out.print(table)

@@ -17,20 +17,31 @@ import json
 import os
 import shutil
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from qa.core.types import Passage
 from qa.store.bm25 import Bm25Index, Part
-from qa.store.segment import Segment
+from qa.store.segment import ArticleRow, Segment
 
 CURRENT = "current.json"
 _OPEN: weakref.WeakValueDictionary[str, Segment] = weakref.WeakValueDictionary()  # segment name -> open segment
 SEGMENTS = "segments"
 FORMAT = 1  # bump when the files change meaning: older arrays are then rebuilt from the store
+
+
+class LiveArticle(NamedTuple):
+    """A live article of the arrays: its table row and where its chunks are (``count`` rows from ``first``
+    in ``segment``)."""
+
+    row: ArticleRow
+    segment: Segment
+    first: int
+    count: int
 
 
 @dataclass(frozen=True)
@@ -163,9 +174,6 @@ class Arrays:
     def live(self) -> int:
         return int(sum(int(a.sum()) for a in self.alive))
 
-    def alive_rows(self) -> np.ndarray:
-        return np.concatenate([np.flatnonzero(a) + o for a, o in zip(self.alive, self.offsets, strict=False)] or [[]])
-
     def bm25(self) -> Bm25Index:
         parts = [
             Part(s.postings, int(o), a, bool(a.all()))
@@ -205,8 +213,8 @@ class Arrays:
             scores[offset : offset + segment.rows] = part
         return scores
 
-    def rows_where(self, accepts) -> np.ndarray:
-        """Live global rows whose article (its table row, `ARTICLE_FIELDS` order) ``accepts`` says yes to."""
+    def rows_where(self, accepts: Callable[[ArticleRow], bool]) -> np.ndarray:
+        """Live global rows whose article ``accepts`` says yes to."""
         found = [np.zeros(0, dtype=np.int64)]
         for segment, alive, offset in zip(self.segments, self.alive, self.offsets, strict=False):
             keep = np.fromiter((bool(accepts(a)) for a in segment.articles), dtype=bool, count=len(segment.articles))
@@ -218,16 +226,16 @@ class Arrays:
         later segment: only the live ones belong to the article as it is now."""
         index = {id(s): o for s, o in zip(self.segments, self.offsets, strict=False)}
         return {
-            article_id: range(index[id(segment)] + first, index[id(segment)] + first + count)
-            for segment, article_id, first, count in self.articles()
+            a.row.article_id: range(index[id(a.segment)] + a.first, index[id(a.segment)] + a.first + a.count)
+            for a in self.articles()
         }
 
-    def articles(self) -> Iterator[tuple[Segment, str, int, int]]:
-        """Every live article: (segment, article id, first row, rows); dead articles are skipped."""
+    def articles(self) -> Iterator[LiveArticle]:
+        """Every live article; dead articles are skipped."""
         for segment, alive in zip(self.segments, self.alive, strict=True):
-            for article_id, (first, count, _) in segment.article_rows.items():
+            for first, count, _ in segment.article_rows.values():
                 if count and alive[first]:
-                    yield segment, article_id, first, count
+                    yield LiveArticle(segment.articles[int(segment.owner[first])], segment, first, count)
 
 
 _BLOCK = 65536  # rows per matrix-vector product: bounded temporary memory at any corpus size

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import Stemmer
 
 from qa.core.types import Passage
+from qa.text.terms import stem_words
 
 K1 = 1.5  # bm25s defaults: the scores the dev-set figures were measured with
 B = 0.75
@@ -26,7 +25,6 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s / scikit-learn's default token pa
 # bm25s's English stop words, copied so that reading an index does not import bm25s (and scipy)
 _STOP_TEXT = "a an and are as at be but by for if in into is it no not of on or such that the their then there these "
 STOP_WORDS = frozenset((_STOP_TEXT + "they this to was will with").split())
-_STEM_CACHE_LIMIT = 500_000  # distinct words remembered per process (stemming is the costly part)
 
 
 def passage_terms_text(passage: Passage) -> str:
@@ -34,33 +32,10 @@ def passage_terms_text(passage: Passage) -> str:
     return f"{passage.title}\n{passage.source}\n{passage.text}"
 
 
-class _Stems:
-    """Snowball English stems with a cache; one stemmer per thread (PyStemmer objects are not thread-safe)."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, words: list[str]) -> list[str]:
-        cache = self._cache
-        missing = list({w for w in words if w not in cache})
-        if missing:
-            stemmer = getattr(self._local, "stemmer", None)
-            if stemmer is None:
-                stemmer = self._local.stemmer = Stemmer.Stemmer("english")
-            if len(cache) > _STEM_CACHE_LIMIT:
-                cache.clear()
-            cache.update(zip(missing, stemmer.stemWords(missing), strict=True))
-        return [cache[w] for w in words]
-
-
-_stems = _Stems()
-
-
 def tokenize(texts: Iterable[str]) -> list[list[str]]:
     """Each text as BM25 terms: lower-cased words of 2+ characters, no stop words, stemmed."""
     split = [[w for w in _TOKEN.findall(text.lower()) if w not in STOP_WORDS] for text in texts]
-    flat = _stems([w for words in split for w in words])
+    flat = stem_words([w for words in split for w in words])
     out, at = [], 0
     for words in split:
         out.append(flat[at : at + len(words)])
@@ -155,8 +130,12 @@ class Bm25Index:
 
     def scores_for(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (dead rows and a question without terms score 0)."""
+        return self.scores_for_terms(tokenize([query])[0])
+
+    def scores_for_terms(self, terms: Sequence[str]) -> np.ndarray:
+        """`scores_for` a question already tokenized (``terms(...)``): repeated terms count again, as in bm25s."""
         scores = np.zeros(self.total_rows, dtype=np.float32)
-        for term in tokenize([query])[0]:  # repeated words count again, as in bm25s
+        for term in terms:
             found = self._postings(term)
             df = sum(len(rows) for _, rows, _ in found)
             if not df:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from qa.core.settings import Settings
-from qa.core.types import Filters, Passage
+from qa.core.types import Passage
 from qa.store.config import mismatch
 from qa.store.connect import map_errors, missing_collection, open_client
 from qa.store.schema import (
@@ -23,7 +23,6 @@ from qa.store.schema import (
     entry_from_metadata,
     entry_metadata,
     passage_from_record,
-    where,
 )
 
 _PAGE = 5000  # records per read or delete call: bounded memory per call, few round trips
@@ -45,7 +44,7 @@ class Store:
             self._chunks = self._client.get_or_create_collection(
                 self.settings.collection,
                 embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_search": 200}},
+                configuration={"hnsw": {"space": "cosine"}},  # never queried: readers search the arrays exactly
             )
             self._articles = self._client.get_or_create_collection(
                 f"{self.settings.collection}-articles", embedding_function=None
@@ -154,16 +153,6 @@ class Store:
             for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
         }
 
-    def get_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
-        """Stored vectors of ``chunk_ids`` (hybrid search scores BM25's finds by cosine too)."""
-        vectors: dict[str, list[float]] = {}
-        for batch in _batched(list(chunk_ids), _PAGE):
-            found = self._call(
-                "reading vectors", lambda batch=batch: self._chunks.get(ids=batch, include=["embeddings"])
-            )
-            vectors.update({i: list(v) for i, v in zip(found["ids"], found["embeddings"], strict=True)})
-        return vectors
-
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[Passage, list[float]]]:
         """Passages and vectors of ``chunk_ids`` in one read per page (what the search arrays are built from)."""
         chunks: dict[str, tuple[Passage, list[float]]] = {}
@@ -176,19 +165,6 @@ class Store:
             for i, d, m, v in zip(*columns, strict=True):
                 chunks[i] = (passage_from_record(i, d, m, 0.0), v)
         return chunks
-
-    def query_ids(self, embedding: Sequence[float], n: int, filters: Filters | None = None) -> list[str]:
-        """Ids of the ``n`` nearest chunks (within ``filters``), nothing else: the caller holds the passages.
-
-        Chroma returns fewer than ``n`` when the collection holds fewer, so no count first: a count
-        scans the collection (15 ms at 100k chunks, more through a server)."""
-        found = self._call(
-            "searching",
-            lambda: self._chunks.query(
-                query_embeddings=[list(embedding)], n_results=n, where=where(filters), include=["distances"]
-            ),
-        )
-        return list(found["ids"][0])
 
     def reset(self) -> None:
         """Drop both collections (``--rebuild``) and create them again, empty, one corpus version on.

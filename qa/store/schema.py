@@ -1,4 +1,4 @@
-"""What Chroma records hold: the chunk metadata schema, the manifest entries, the ``where`` syntax.
+"""What Chroma records hold: the chunk metadata schema and the manifest entries.
 
 Two collections per corpus: ``<name>`` holds one record per chunk (vector, text, article metadata);
 ``<name>-articles`` holds one record per article (content hash, state, chunk ids) plus two reserved
@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from qa.core.types import Filters, Passage
+from qa.core.types import Passage
 from qa.text.dates import day_number
 
 CONFIG_ID = "__index_config__"
 VERSION_ID = "__corpus_version__"
 RESERVED_IDS = (CONFIG_ID, VERSION_ID)
+
+
+class EntryState(StrEnum):
+    """Where an article's chunks are in a crash-safe write."""
+
+    PENDING = "pending"  # being written (or removed): undone by the next run if this one is killed
+    DONE = "done"  # all written
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class ManifestEntry:
 
     article_id: str
     content_hash: str
-    state: str  # "pending" while its chunks are being written, "done" after
+    state: EntryState
     chunk_ids: tuple[str, ...]
     origin: str
     source: str = ""
@@ -53,7 +61,8 @@ class ChunkRecord:
 
 
 def chunk_metadata(record: ChunkRecord) -> dict[str, Any]:
-    """The metadata stored beside a chunk; ``published_day`` is what date filters compare."""
+    """The metadata stored beside a chunk (``published_day``: the day as a number, for other Chroma clients'
+    ``where`` filters; our readers filter on the search arrays)."""
     return {
         "article_id": record.article_id,
         "chunk_index": record.chunk_index,
@@ -69,20 +78,9 @@ def chunk_metadata(record: ChunkRecord) -> dict[str, Any]:
     }
 
 
-def where(filters: Filters | None) -> dict | None:
-    """``filters`` in Chroma's ``where`` syntax (None when there is nothing to restrict)."""
-    if filters is None:
-        return None
-    clauses: list[dict] = []
-    if filters.outlets:
-        clauses.append({"source": {"$in": list(filters.outlets)}})
-    if filters.since:
-        clauses.append({"published_day": {"$gte": day_number(filters.since)}})
-    if filters.until:
-        clauses.append({"published_day": {"$lte": day_number(filters.until)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+def record_passage(record: ChunkRecord) -> Passage:
+    """The passage the store gives back for ``record`` once it is written (without reading it back)."""
+    return passage_from_record(record.id, record.text, chunk_metadata(record), 0.0)
 
 
 def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
@@ -105,7 +103,7 @@ def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: f
 def entry_metadata(entry: ManifestEntry) -> dict[str, Any]:
     return {
         "content_hash": entry.content_hash,
-        "state": entry.state,
+        "state": str(entry.state),  # the plain value: Chroma stores str, not subclasses
         "chunk_ids": json.dumps(list(entry.chunk_ids)),
         "stale_ids": json.dumps(list(entry.stale_ids)),
         "origin": entry.origin,
@@ -118,7 +116,7 @@ def entry_from_metadata(article_id: str, meta: dict[str, Any]) -> ManifestEntry:
     return ManifestEntry(
         article_id=article_id,
         content_hash=str(meta.get("content_hash", "")),
-        state=str(meta.get("state", "pending")),
+        state=EntryState(meta.get("state", EntryState.PENDING)),
         chunk_ids=tuple(json.loads(meta.get("chunk_ids") or "[]")),
         origin=str(meta.get("origin", "")),
         source=str(meta.get("source", "")),

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,7 +26,29 @@ from qa.text.sentences import sentence_spans
 
 Sentences = list[list[str]]  # one chunk's sentences, each as its BM25 terms
 
-ARTICLE_FIELDS = ("article_id", "content_hash", "title", "source", "url", "author", "published")
+
+
+class ArticleRow(NamedTuple):
+    """One article's row of a segment's article table (``articles.json`` stores it as a list, in this order)."""
+
+    article_id: str
+    content_hash: str
+    title: str
+    source: str
+    url: str
+    author: str
+    published: str
+
+
+ARTICLE_FIELDS = ArticleRow._fields
+
+
+class ArticleSpan(NamedTuple):
+    """Where one article's chunks sit in a segment: they are contiguous."""
+
+    first: int
+    count: int
+    content_hash: str
 
 
 @dataclass(frozen=True)
@@ -81,20 +104,10 @@ def write_segment(
     staging.mkdir(parents=True)
     try:
         passages = [p for a in articles for p in a.passages]
-        table = []
-        for article in articles:
-            first = article.passages[0]
-            table.append(
-                [
-                    article.article_id,
-                    article.content_hash,
-                    first.title,
-                    first.source,
-                    first.url,
-                    first.author,
-                    first.published,
-                ]
-            )
+        table = [
+            ArticleRow(a.article_id, a.content_hash, p.title, p.source, p.url, p.author, p.published)
+            for a, p in ((a, a.passages[0]) for a in articles)
+        ]
         owner = np.repeat(np.arange(len(articles), dtype=np.int32), [len(a.passages) for a in articles])
         numbers = np.array([[p.chunk_index, p.start, p.end] for p in passages], dtype=np.int64).reshape(-1, 3)
         vectors = np.concatenate([a.vectors for a in articles]) if articles else np.zeros((0, dim))
@@ -133,7 +146,7 @@ class Segment:
         self._text, self._ids = _map(folder / "text.bin"), _map(folder / "ids.bin")
         self._row_sentences, self._sentence_off = load("row_sentences"), load("sentence_terms_off")
         self._sentence_terms = load("sentence_terms")
-        self.articles: list[list[str]] = json.loads((folder / "articles.json").read_text())
+        self.articles = [ArticleRow(*row) for row in json.loads((folder / "articles.json").read_text())]
         self.postings = Postings.open(folder)
         self.rows = len(self.owner)
 
@@ -151,27 +164,30 @@ class Segment:
         return [frozenset(words[a - base : b - base]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
     def passage(self, row: int) -> Passage:
-        article = dict(zip(ARTICLE_FIELDS, self.articles[int(self.owner[row])], strict=True))
+        article = self.articles[int(self.owner[row])]
         chunk_index, start, end = self.numbers[row].tolist()
         return Passage(
             chunk_id=self.chunk_id(row),
-            article_id=article["article_id"],
+            article_id=article.article_id,
             text=self._text[int(self._text_off[row]) : int(self._text_off[row + 1])].decode("utf-8"),
             start=start,
             end=end,
-            title=article["title"],
-            source=article["source"],
-            url=article["url"],
-            published=article["published"],
-            author=article["author"],
+            title=article.title,
+            source=article.source,
+            url=article.url,
+            published=article.published,
+            author=article.author,
             chunk_index=chunk_index,
         )
 
     @cached_property
-    def article_rows(self) -> dict[str, tuple[int, int, str]]:
-        """article id -> (first row, rows, content hash): an article's chunks are contiguous."""
+    def article_rows(self) -> dict[str, ArticleSpan]:
+        """article id -> where its chunks are (an article's chunks are contiguous) and its content hash."""
         firsts = np.searchsorted(self.owner, np.arange(len(self.articles) + 1))
-        return {a[0]: (int(firsts[i]), int(firsts[i + 1] - firsts[i]), a[1]) for i, a in enumerate(self.articles)}
+        return {
+            a.article_id: ArticleSpan(int(firsts[i]), int(firsts[i + 1] - firsts[i]), a.content_hash)
+            for i, a in enumerate(self.articles)
+        }
 
     def article_chunks(self, article_id: str) -> ArticleChunks:
         first, count, content_hash = self.article_rows[article_id]

@@ -1,48 +1,78 @@
-"""Corpus statistics: what is indexed, from where, over which dates."""
+"""Corpus statistics: what is indexed, from where, over which dates (`qa stats`, the chat's summary line)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 
 from qa.core.settings import Settings
 from qa.store.arrays import Arrays
 from qa.store.chroma import Store
 from qa.store.embeddings.model import MODEL_NAME
+from qa.store.schema import EntryState
 
 
-def corpus_stats(store: Store, settings: Settings) -> dict:
-    """Articles, chunks, outlets with counts, date range, model and store location."""
-    entries = [e for e in store.manifest().values() if e.state == "done"]
-    outlets = Counter(e.source or "(unknown)" for e in entries)
-    dates = sorted(e.published[:10] for e in entries if e.published)
-    return {
-        "articles": len(entries),
-        "chunks": store.chunk_count(),
-        "outlets": dict(outlets.most_common()),
-        "date_range": [dates[0], dates[-1]] if dates else None,
-        "model": MODEL_NAME,
-        "backend": settings.embed_backend,
-        "store": store.location,
-        "collection": settings.collection,
-        "mode": "server" if settings.chroma_url else "embedded",
-        "corpus_version": store.version(),
-    }
+@dataclass(frozen=True)
+class CorpusStats:
+    """What one corpus version holds; `to_json` is the shape ``qa stats --json`` prints."""
+
+    articles: int
+    chunks: int
+    outlets: dict[str, int]  # articles per outlet, most first ("(unknown)" for articles without one)
+    date_range: tuple[str, str] | None  # first and last publication day
+    model: str
+    backend: str
+    store: str  # the server URL or the chroma folder
+    collection: str
+    mode: str  # "server" or "embedded"
+    corpus_version: int
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["date_range"] = list(self.date_range) if self.date_range else None
+        return data
 
 
-def arrays_stats(arrays: Arrays, settings: Settings) -> dict:
+def read_stats(settings: Settings) -> CorpusStats:
+    """`corpus_stats` of the store ``settings`` name, opened for this and closed again."""
+    store = Store(settings)
+    try:
+        return corpus_stats(store, settings)
+    finally:
+        store.close()
+
+
+def corpus_stats(store: Store, settings: Settings) -> CorpusStats:
+    """The statistics of the store's manifest (the articles whose chunks are all written)."""
+    entries = [e for e in store.manifest().values() if e.state == EntryState.DONE]
+    articles = [(e.source, e.published) for e in entries]
+    return _stats(articles, store.chunk_count(), store.version(), settings, store.location)
+
+
+def arrays_stats(arrays: Arrays, settings: Settings) -> CorpusStats:
     """`corpus_stats` from the search arrays alone (no Chroma round trip): what a reader serves."""
-    tables = [segment.articles[int(segment.owner[first])] for segment, _, first, _ in arrays.articles()]
-    outlets = Counter(table[3] or "(unknown)" for table in tables)
-    dates = sorted(table[6][:10] for table in tables if table[6])
-    return {
-        "articles": len(tables),
-        "chunks": arrays.live,
-        "outlets": dict(outlets.most_common()),
-        "date_range": [dates[0], dates[-1]] if dates else None,
-        "model": MODEL_NAME,
-        "backend": settings.embed_backend,
-        "store": settings.chroma_url or str(settings.chroma_dir.resolve()),
-        "collection": settings.collection,
-        "mode": "server" if settings.chroma_url else "embedded",
-        "corpus_version": arrays.version,
-    }
+    articles = [(a.row.source, a.row.published) for a in arrays.articles()]
+    location = settings.chroma_url or str(settings.chroma_dir.resolve())
+    return _stats(articles, arrays.live, arrays.version, settings, location)
+
+
+def _stats(
+    articles: Iterable[tuple[str, str]], chunks: int, version: int, settings: Settings, location: str
+) -> CorpusStats:
+    """``articles``: (outlet, published) of each article."""
+    articles = list(articles)
+    outlets = Counter(source or "(unknown)" for source, _ in articles)
+    dates = sorted(published[:10] for _, published in articles if published)
+    return CorpusStats(
+        articles=len(articles),
+        chunks=chunks,
+        outlets=dict(outlets.most_common()),
+        date_range=(dates[0], dates[-1]) if dates else None,
+        model=MODEL_NAME,
+        backend=settings.embed_backend,
+        store=location,
+        collection=settings.collection,
+        mode="server" if settings.chroma_url else "embedded",
+        corpus_version=version,
+    )

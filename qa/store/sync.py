@@ -6,6 +6,7 @@ and in server mode whenever the server's corpus version moves past the local arr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -13,23 +14,35 @@ import numpy as np
 from qa.store.arrays import Arrays, SegmentRef, VersionFile, publish, publish_lock, read_version
 from qa.store.chroma import Store
 from qa.store.embeddings.model import DIMENSION
-from qa.store.schema import ManifestEntry
+from qa.store.schema import EntryState, ManifestEntry
 from qa.store.segment import ArticleChunks, write_segment
 
 MAX_SEGMENTS = 8  # past this, the smallest segments are merged: queries visit every segment
 SEGMENT_CHUNKS = 100_000  # chunks read from the store per new segment: bounded memory on a full rebuild
 
 
-def sync_arrays(store: Store, folder: Path, config: dict, version: int | None = None) -> Arrays:
+def sync_arrays(
+    store: Store,
+    folder: Path,
+    config: dict,
+    version: int | None = None,
+    *,
+    manifest: Mapping[str, ManifestEntry] | None = None,
+    written: Mapping[str, ArticleChunks] | None = None,
+) -> Arrays:
     """Publish arrays for the store's current version (``version`` when the caller just read it) and
-    return them opened. Articles are compared by content hash; only added or changed ones are read."""
+    return them opened. Articles are compared by content hash; only added or changed ones are read.
+
+    An ingest passes what it knows already: ``manifest`` (the store's entries as it left them) and
+    ``written`` (the chunks it just wrote, by article id), so neither is read back from the store."""
     with publish_lock(folder):
         version = store.version() if version is None else version
         current = read_version(folder)
         old = _open(folder, current) if current is not None and current.config == config else None
         if old is not None and old.version == version:
             return old
-        manifest = {e.article_id: e for e in store.manifest().values() if e.state == "done"}
+        entries = (manifest if manifest is not None else store.manifest()).values()
+        manifest = {e.article_id: e for e in entries if e.state == EntryState.DONE}
         kept: dict[str, str] = {}
         refs: list[SegmentRef] = []
         for segment, alive, ref in zip(
@@ -49,7 +62,7 @@ def sync_arrays(store: Store, folder: Path, config: dict, version: int | None = 
         wanted = [e for a, e in manifest.items() if a not in kept]
         dim = old.file.dim if old else DIMENSION
         for batch in _batches(wanted):
-            articles = _fetch(store, batch)
+            articles = _fetch(store, batch, written or {})
             if articles:
                 dim = articles[0].vectors.shape[1]
                 refs.append(SegmentRef(write_segment(folder / "segments", articles, dim)))
@@ -79,18 +92,34 @@ def _batches(entries: list[ManifestEntry]) -> list[list[ManifestEntry]]:
     return [b for b in batches if b]
 
 
-def _fetch(store: Store, entries: list[ManifestEntry]) -> list[ArticleChunks]:
-    """The chunks of ``entries`` from the store; an article missing chunks (being rewritten by another
-    client) is left out, and picked up by the next sync since its version moves on."""
-    found = store.get_chunks([i for e in entries for i in e.chunk_ids])
+def _fetch(store: Store, entries: list[ManifestEntry], written: Mapping[str, ArticleChunks]) -> list[ArticleChunks]:
+    """The chunks of ``entries``, in order: from ``written`` when the caller holds them, else from the store;
+    an article missing chunks (being rewritten by another client) is left out, and picked up by the next sync
+    since its version moves on."""
+    held = {e.article_id: written[e.article_id] for e in entries if _holds(written, e)}
+    missing = [i for e in entries if e.article_id not in held for i in e.chunk_ids]
+    found = store.get_chunks(missing) if missing else {}
     articles = []
     for entry in entries:
+        if entry.article_id in held:
+            articles.append(held[entry.article_id])
+            continue
         if not entry.chunk_ids or any(i not in found for i in entry.chunk_ids):
             continue
         passages = tuple(found[i][0] for i in entry.chunk_ids)
         vectors = np.asarray([found[i][1] for i in entry.chunk_ids], dtype=np.float32)
         articles.append(ArticleChunks(entry.article_id, entry.content_hash, passages, vectors))
     return articles
+
+
+def _holds(written: Mapping[str, ArticleChunks], entry: ManifestEntry) -> bool:
+    chunks = written.get(entry.article_id)
+    return (
+        chunks is not None
+        and bool(entry.chunk_ids)
+        and chunks.content_hash == entry.content_hash
+        and tuple(p.chunk_id for p in chunks.passages) == entry.chunk_ids
+    )
 
 
 def _merge(folder: Path, refs: list[SegmentRef], dim: int) -> list[SegmentRef]:

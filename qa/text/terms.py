@@ -1,7 +1,7 @@
 """Words and their weight: stop words, the content words of a text, inverse document frequency.
 
-One home for these rules: question parsing, retrieval, evidence and answer composition all read a
-question's words through here."""
+One home for these rules: question parsing, retrieval, evidence, answer composition and the BM25 index all
+read words through here, and every stem comes from `stem_words` (the one Snowball stemmer of the project)."""
 
 from __future__ import annotations
 
@@ -68,13 +68,33 @@ def without(terms: Iterable[str], remove: Iterable[Iterable[str]]) -> list[str]:
     return [t for t in terms if t not in drop]
 
 
-_LOCAL = threading.local()  # a PyStemmer object is not thread-safe: one per thread
+_STEM_CACHE_LIMIT = 500_000  # distinct words remembered per process (stemming is the costly part of BM25 tokenizing)
+
+
+class _Stems:
+    """Snowball English stems with a cache; one stemmer per thread (PyStemmer objects are not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, words: list[str]) -> list[str]:
+        cache = self._cache
+        missing = list({w for w in words if w not in cache})
+        if missing:
+            stemmer = getattr(self._local, "stemmer", None)
+            if stemmer is None:
+                stemmer = self._local.stemmer = Stemmer.Stemmer("english")
+            if len(cache) > _STEM_CACHE_LIMIT:
+                cache.clear()
+            cache.update(zip(missing, stemmer.stemWords(missing), strict=True))
+        return [cache[w] for w in words]
+
+
+stem_words = _Stems()  # stem_words(["convicted", "bridges"]) -> ["convict", "bridg"]
 
 
 def stems(text: str) -> list[str]:
     """Stems of the content words of ``text`` ("convicted" -> "convict"), in order; the stemmer BM25 uses,
     so a sentence and the index agree on word forms."""
-    stemmer = getattr(_LOCAL, "stemmer", None)
-    if stemmer is None:
-        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
-    return stemmer.stemWords(content_words(text))
+    return stem_words(content_words(text))

@@ -6,6 +6,8 @@ New topic / Clear / Export; example questions; filters; then the timeline and "A
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home: no network at run time
@@ -15,7 +17,7 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from qa.core.errors import QAError  # noqa: E402
 from qa.core.settings import Settings  # noqa: E402
-from qa.serve.snapshots import LiveAssistant  # noqa: E402
+from qa.serve.live import LiveAssistant  # noqa: E402
 from qa.serve.ui.callbacks import EMPTY_SOURCES, OUTPUTS, ChatHandlers  # noqa: E402
 from qa.serve.ui.examples import example_questions  # noqa: E402
 from qa.serve.ui.guard import Guard, LoginThrottle, body_limit  # noqa: E402
@@ -152,7 +154,7 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
             dark = gr.Button("Dark / light", size="sm", elem_id="qa-theme", scale=0, min_width=110)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
-                c = chat_column(settings, example_questions(live.articles()), list(stats.get("outlets") or {}))
+                c = chat_column(settings, example_questions(live.articles()), list(stats.outlets))
             with gr.Column(scale=2, min_width=300):
                 timeline, files, upload_note = side_column(settings)
         turns, record = gr.State([]), gr.State([])
@@ -193,12 +195,19 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def launch(live: LiveAssistant, settings: Settings, *, block: bool = True, quiet: bool = False) -> gr.Blocks:
+def launch(
+    live: LiveAssistant,
+    settings: Settings,
+    *,
+    block: bool = True,
+    quiet: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+) -> gr.Blocks:
     """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise), behind `Guard`:
-    logins throttled per client, uploads only to "Add articles" (when on); Gradio may not serve files from
-    the data folder."""
+    logins throttled per client (waits measured by ``clock``), uploads only to "Add articles" (when on); Gradio
+    may not serve files from the data folder."""
     demo = build_app(live, settings)
-    throttle = LoginThrottle(settings.login_delay, settings.login_max_delay)
+    throttle = LoginThrottle(settings.login_delay, settings.login_max_delay, clock=clock)
     guard = Middleware(Guard, throttle=throttle, max_body=body_limit(settings), uploads=not uploads_blocked(settings))
     demo.launch(
         app_kwargs={"middleware": [guard]},

@@ -6,15 +6,15 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import gradio as gr
 
-from qa.core.errors import BadQuestionError, QAError
-from qa.core.types import Answer, Filters
-from qa.search.validate import check_dates, check_outlets, check_request, recent_history
-from qa.serve.snapshots import LiveAssistant
+from qa.core.errors import BadQuestionError, QAError, UnknownOutletError
+from qa.core.types import Answer, Mode
+from qa.search.validate import Options, Request, check_options, check_request, recent_history
+from qa.serve.live import LiveAssistant
 from qa.serve.ui.drafts import draft_message
 from qa.serve.ui.export import TOPIC, Exports, answer_record, conversation_markdown
 from qa.serve.ui.render import (
@@ -79,19 +79,11 @@ OUTPUTS = tuple(Reply.__dataclass_fields__)
 NOTES = ("hint", "filter_note")
 
 
-def parse_filters(outlets: object, since: object, until: object, resolve_outlets: Callable | None = None) -> Filters:
-    """The chat controls as `Filters`, checked as `qa ask` checks ``--outlet/--since/--until`` ("October 2023"
-    too). A malformed date (named by its field), an empty range or an unknown outlet is the user's to fix,
-    so it is a `BadQuestionError`."""
-    for name, pair in (("From", (since, None)), ("To", (None, until))):
-        try:
-            check_dates(*pair)
-        except BadQuestionError as exc:
-            raise BadQuestionError(f"{name}: {exc}") from None
-    first, last = check_dates(since, until)
-    names = check_outlets(outlets)
-    chosen = tuple(resolve_outlets(list(names))) if resolve_outlets and names else names
-    return Filters(outlets=chosen, since=first, until=last)
+def parse_options(outlets: object, since: object, until: object, k: object, llm: object) -> Options:
+    """The chat controls as `Options`, checked as `qa ask` checks ``--outlet/--since/--until/--k`` ("October 2023"
+    too). A malformed date (named by its field) or an empty range is the user's to fix, so it is a
+    `BadQuestionError`."""
+    return check_options(outlets=outlets, since=since, until=until, k=k, llm=llm, date_labels=("From", "To"))
 
 
 def _role(message: object) -> str:
@@ -126,19 +118,25 @@ class ChatHandlers:
             yield Reply(hint=field_note(EMPTY_HINT, error=False)).values()
             return
         try:
-            filters = parse_filters(chosen, since, until, self.live.resolve_outlets)
+            options = parse_options(chosen, since, until, k or None, use_llm)
         except BadQuestionError as exc:
-            yield Reply(filter_note=field_note(str(exc)), filters=gr.Accordion(open=True), hint="").values()
+            yield self._filter_problem(exc)
             return
+        filters = options.filters
         turn = sum(1 for m in chat if _role(m) == "assistant") + 1  # unique per page: ids of this answer's cards
         asked = [*chat, {"role": "user", "content": markdown_text(question)}]
         yield Reply(chat=[*asked, {"role": "assistant", "content": PENDING}], box="", hint="", filter_note="").values()
         try:
             history = recent_history(turns, settings=self.live.settings)  # the latest turns within the limits
+            request = check_request(question, history=history, options=options, settings=self.live.settings)
             if use_llm:  # the model's answer streams in, each sentence checked as it completes
-                answer = yield from self._generated(question, asked, history, filters, k or None)
+                answer = yield from self._generated(request, asked)
             else:
-                answer = self.live.ask(question, history=history, filters=filters, k=k or None, llm=False)
+                with self.live.generation() as assistant:
+                    answer = assistant.ask(request)
+        except UnknownOutletError as exc:  # an outlet gone from the index since the page was built
+            yield self._filter_problem(exc, chat=chat, box=question)
+            return
         except BadQuestionError as exc:  # the question itself (too long, ...): back in its box, the reason beside it
             yield Reply(chat=chat, box=question, hint=field_note(str(exc))).values()
             return
@@ -149,7 +147,7 @@ class ChatHandlers:
             return
         filtered = bool(filters.outlets or filters.since or filters.until)
         message = answer_message(answer, turn, threshold=self.live.settings.abstain_threshold, filtered=filtered)
-        replay = not answer.abstained and answer.mode != "generated"  # a generated answer has streamed in already
+        replay = not answer.abstained and answer.mode != Mode.GENERATED  # a generated answer has streamed in already
         lines = answer_lines(answer, turn) if replay else ""
         for partial in self._pieces(lines):  # stream the answer's text in; its cards come with its end
             yield Reply(chat=[*asked, {"role": "assistant", "content": partial + "▍"}]).values()
@@ -164,6 +162,11 @@ class ChatHandlers:
         ).values()
 
     @staticmethod
+    def _filter_problem(exc: BadQuestionError, **more) -> tuple:
+        """A problem with the filters, shown under them (the Filters panel opened), the question kept."""
+        return Reply(filter_note=field_note(str(exc)), filters=gr.Accordion(open=True), hint="", **more).values()
+
+    @staticmethod
     def _pieces(message: str) -> Iterator[str]:
         step = max(1, len(message) // STREAM_STEPS)
         for shown in range(step, len(message), step):
@@ -174,7 +177,7 @@ class ChatHandlers:
         return abstain_reason(answer, self.live.settings.abstain_threshold, filtered) if answer.abstained else ""
 
     def _colours(self) -> dict[str, str]:
-        return outlet_colours(list((self.live.stats().get("outlets") or {}).keys()))
+        return outlet_colours(list(self.live.stats().outlets))
 
     def export(self, record: list[dict]) -> gr.DownloadButton:
         """The export button, pointing at a fresh Markdown file of the conversation so far."""
@@ -192,12 +195,13 @@ class ChatHandlers:
             chat=[*chat, {"role": "assistant", "content": TOPIC_MESSAGE}], turns=[], record=record, hint=""
         ).values()
 
-    def _generated(self, question: str, asked: list, history: list[dict], filters: Filters, k: int | None):
+    def _generated(self, request: Request, asked: list):
         """Yield the chat with each draft of the model's answer; return the final `Answer`."""
-        for event in self.live.ask_stream(question, history=history, filters=filters, k=k, llm=True):
-            if isinstance(event, Answer):
-                return event
-            yield Reply(chat=[*asked, {"role": "assistant", "content": draft_message(event) + "▍"}]).values()
+        with self.live.generation() as assistant:
+            for event in assistant.ask_stream(request):
+                if isinstance(event, Answer):
+                    return event
+                yield Reply(chat=[*asked, {"role": "assistant", "content": draft_message(event) + "▍"}]).values()
         raise QAError("The answer stream ended without an answer.")
 
     @staticmethod
@@ -233,7 +237,7 @@ class ChatHandlers:
         result = add_files(files, self.live.settings, progress=advance, on_plan=on_plan)
         if result.summary is not None and result.summary.changed:
             self.live.reload(force=True)  # searchable in this session now, not at the watcher's next look
-        outlets = gr.Dropdown(choices=list(self.live.stats().get("outlets") or {}))  # new outlets can be chosen
+        outlets = gr.Dropdown(choices=list(self.live.stats().outlets))  # new outlets can be chosen
         return result_html(result), self.summary(), None, outlets
 
     def ask(
@@ -248,14 +252,10 @@ class ChatHandlers:
     ) -> dict:
         """Answer a question about the indexed news articles; returns the same JSON as `qa ask --json`."""
         try:  # the same checks and messages as `qa ask`
-            request = check_request(
-                question, history=history, outlets=outlets, since=since, until=until, k=k, settings=self.live.settings
-            )
-            filters = request.filters(self.live.resolve_outlets)
-            answer = self.live.ask(
-                request.question, history=list(request.history), filters=filters, k=request.k, llm=llm
-            )
-            return answer.to_json()
+            options = check_options(outlets=outlets, since=since, until=until, k=k, llm=llm)
+            request = check_request(question, history=history, options=options, settings=self.live.settings)
+            with self.live.generation() as assistant:
+                return assistant.ask(request).to_json()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 

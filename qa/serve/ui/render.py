@@ -10,6 +10,7 @@ from qa.core.errors import BadQuestionError, EmptyIndexError, IndexMismatchError
 from qa.core.types import Answer, Citation, Passage
 from qa.serve.ui.safe import link, markdown_text, text
 from qa.serve.ui.timeline import points, render_timeline, undated
+from qa.store.stats import CorpusStats
 from qa.text.display import outlet_display
 
 NOT_FOUND_TITLE = "Not found in the corpus"
@@ -156,21 +157,21 @@ def _inline(value: str) -> str:
     return "<br>".join(markdown_text(line) for line in _BREAKS.sub("\n", value).split("\n"))
 
 
-def corpus_summary(stats: dict) -> str:
+def corpus_summary(stats: CorpusStats) -> str:
     """One line: articles, outlets, date range, chunks (so a visitor knows what can be asked)."""
-    if not stats.get("articles"):
+    if not stats.articles:
         return '<div class="qa-corpus qa-muted">The index is empty: run <code>qa ingest corpus/</code>.</div>'
-    outlets = stats.get("outlets") or {}
-    dates = stats.get("date_range")
+    outlets = stats.outlets
+    dates = stats.date_range
     when = (
         f', <span class="qa-date">{text(dates[0])}</span> to <span class="qa-date">{text(dates[1])}</span>'
         if dates
         else ""
     )
     return (
-        f'<div class="qa-corpus"><strong>{stats["articles"]:,}</strong> articles from '
+        f'<div class="qa-corpus"><strong>{stats.articles:,}</strong> articles from '
         f"<strong>{len(outlets):,}</strong> outlet{'s' if len(outlets) != 1 else ''}{when} · "
-        f"{int(stats.get('chunks', 0)):,} passages indexed</div>"
+        f"{stats.chunks:,} passages indexed</div>"
     )
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
+from collections.abc import Callable
 
 from rich.console import Console
 
 from qa.core.errors import QAError
 from qa.core.settings import Settings, get_settings
+from qa.serve.live import LiveAssistant
 from qa.serve.progress import ingest_with_progress
-from qa.serve.snapshots import LiveAssistant
 from qa.serve.terminal import inert
 from qa.serve.ui.blocks import launch
 
@@ -20,7 +22,7 @@ err = Console(stderr=True, emoji=False)
 
 def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
     """A first ``make run`` ends in a working chat: index ``settings.corpus_dir`` when nothing is indexed yet."""
-    if live.stats().get("articles"):
+    if live.stats().articles:
         return
     corpus = settings.corpus_dir
     if not corpus.exists() or not any(corpus.iterdir()):
@@ -32,8 +34,9 @@ def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
     live.reload(force=True)
 
 
-def serve(settings: Settings, *, block: bool = True):
-    """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking."""
+def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] = time.monotonic):
+    """Open the index (building it if needed) and serve the chat; returns the Gradio app when not blocking.
+    ``clock`` measures the login throttle's waits."""
     if block:
         stop_on_sigterm()
     live = LiveAssistant(settings).start()
@@ -41,10 +44,10 @@ def serve(settings: Settings, *, block: bool = True):
         build_if_empty(live, settings)
         stats = live.stats()
         err.print(
-            f"Answering from {stats.get('articles', 0):,} articles; chat on http://{inert(settings.host)}:{settings.port}"
+            f"Answering from {stats.articles:,} articles; chat on http://{inert(settings.host)}:{settings.port}"
             + (" (login required)" if settings.auth else "")
         )
-        demo = launch(live, settings, block=block, quiet=True)
+        demo = launch(live, settings, block=block, quiet=True, clock=clock)
     except BaseException:
         live.close()
         raise
