@@ -63,6 +63,7 @@ class Assistant:
             notice=script_notice(question),
             context=found.query.context,
             outlets=found.query.outlets,
+            shape=found.query.shape,
             embed=self.searcher.hybrid.embeddings.embed_documents,
         )
         if generate and not answer.abstained:  # weak evidence: nothing for a model to cite either

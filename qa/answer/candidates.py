@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,7 +21,8 @@ CONTEXT_WEIGHT = 0.5  # a follow-up's earlier words count half as much as its ow
 TITLE_WEIGHT = 0.5  # a question word only the article's title (or the sentence before) holds counts half
 SIMILARITY_WEIGHT = 1.0  # cosine of question and sentence beside the weighted share of the question's words
 COVERAGE_WEIGHT = 1.0
-EMBEDDED_PASSAGES = 6  # sentences of the leading passages are embedded (the answer is in the top 4 for 0.97)
+EMBEDDED_PASSAGES = 6  # sentences of the leading passages are embedded (the answer is in the top 4 for 0.97) ...
+EMBEDDED_SENTENCES = 16  # ... the best of them by their words alone: embedding all (~70) took 1.4 s a question
 # predicates news writes several ways; general English, one group per meaning (stems compared)
 _EQUIVALENT_TEXT = (
     "convict convicted guilty",
@@ -107,7 +108,6 @@ def candidates(
     weight = (len(wanted) + CONTEXT_WEIGHT * len(earlier)) or 1
     terms = question_terms(f"{question} {context}" if context else question, skip)
     spans = [(rank, p, s, e) for rank, p in enumerate(passages) for s, e in sentence_spans(p.text)]
-    similarity = _similarities(question, [(r, p, s, e) for r, p, s, e in spans if r < EMBEDDED_PASSAGES], embed)
     found = []
     previous: dict[int, set[str]] = {}
     for rank, passage, start, end in spans:
@@ -118,23 +118,23 @@ def candidates(
         nearby = canonical(passage.title) | previous.get(rank, set())
         previous[rank] = held
         covered = coverage(terms, held, nearby)
-        close = similarity.get((rank, start), 0.0)
-        score = (
-            overlap
-            + COVERAGE_WEIGHT * covered
-            + SIMILARITY_WEIGHT * close
-            + PASSAGE_WEIGHT * passage.score
-            - RANK_PENALTY * rank
-        )
-        found.append(Candidate(passage, rank, start, end, overlap, score, covered, close))
+        score = overlap + COVERAGE_WEIGHT * covered + PASSAGE_WEIGHT * passage.score - RANK_PENALTY * rank
+        found.append(Candidate(passage, rank, start, end, overlap, score, covered))
     found.sort(key=lambda c: c.score, reverse=True)
-    return found
+    return _by_meaning(question, found, embed)
 
 
-def _similarities(question: str, sentences: list[tuple[int, Passage, int, int]], embed) -> dict[tuple[int, int], float]:
-    """(passage rank, sentence start) -> cosine with the question."""
-    if embed is None or not sentences:
-        return {}
-    vectors = np.asarray(embed([question] + [p.text[s:e] for _, p, s, e in sentences]), dtype=np.float32)
-    scores = vectors[1:] @ vectors[0]
-    return {(r, s): float(score) for (r, _, s, _), score in zip(sentences, scores, strict=True)}
+def _by_meaning(question: str, found: list[Candidate], embed) -> list[Candidate]:
+    """The leading sentences by words, re-scored with their cosine to the question, best first."""
+    if embed is None:
+        return found
+    chosen = [c for c in found if c.rank < EMBEDDED_PASSAGES][:EMBEDDED_SENTENCES]
+    if not chosen:
+        return found
+    vectors = np.asarray(embed([question] + [c.sentence for c in chosen]), dtype=np.float32)
+    close = {id(c): float(v @ vectors[0]) for c, v in zip(chosen, vectors[1:], strict=True)}
+    rescored = [
+        replace(c, similarity=close[id(c)], score=c.score + SIMILARITY_WEIGHT * close[id(c)]) if id(c) in close else c
+        for c in found
+    ]
+    return sorted(rescored, key=lambda c: c.score, reverse=True)

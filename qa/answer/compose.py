@@ -11,7 +11,7 @@ from qa.answer.direct import Plan, plan_direct, subject_names, unstated
 from qa.answer.entity import contains_words
 from qa.core.types import NOT_FOUND, Answer, Citation, Direct, Passage
 from qa.text.display import source_label
-from qa.text.question import Wants, question_shape
+from qa.text.question import Shape, Wants, question_shape
 
 __all__ = ["Candidate", "choose", "compose", "candidates"]
 
@@ -28,11 +28,6 @@ UNSTATED_NOTICE = (
     "the passages below are the closest."
 )
 CHANGED_NOTE = "The reports changed over time (oldest first):"
-# questions about an outcome or a current state: the latest dated evidence leads
-_STATE = re.compile(
-    r"\b(?:still|now|currently|latest|finally|eventually|ended up|outcome|result|status|decided?|ruled?|verdict)\b",
-    re.IGNORECASE,
-)
 
 
 def choose(
@@ -69,16 +64,16 @@ def choose(
     return chosen
 
 
-def arrange(chosen: list[Candidate], question: str, outlets: tuple[str, ...], plan: Plan | None) -> list[Candidate]:
+def arrange(chosen: list[Candidate], shape: Shape, outlets: tuple[str, ...], plan: Plan | None) -> list[Candidate]:
     """Side by side in the order the outlets are named; oldest first when the story changed; latest first for a
     question about an outcome or a current state; otherwise as chosen."""
     if len(outlets) >= 2:
         return sorted(chosen, key=lambda c: outlets.index(c.passage.source) if c.passage.source in outlets else 99)
     if plan is not None and plan.changed:
         return sorted(chosen, key=lambda c: c.day or "9999")
-    if _STATE.search(question):  # an outcome: the sentences stating one first, each group latest first
+    if shape.state:  # an outcome: the sentences stating one first, each group latest first
         return sorted(chosen, key=lambda c: (bool(_OUTCOME.search(c.sentence)), c.day), reverse=True)
-    if question_shape(question, outlets).wants == Wants.YESNO:
+    if shape.wants == Wants.YESNO:
         return sorted(chosen, key=lambda c: c.day, reverse=True)
     return chosen
 
@@ -93,22 +88,26 @@ def compose(
     notice: str = "",
     context: str = "",
     outlets: tuple[str, ...] = (),
+    shape: Shape | None = None,
     embed=None,
 ) -> Answer:
     """The direct answer (when a quoted sentence states it), then the quotes with ``[n]`` citations; or abstain.
 
     ``outlets`` are the ones the question names (a comparison shows each side by side); ``context`` is the
-    earlier turn a follow-up continues (its words count at half weight when choosing sentences)."""
+    earlier turn a follow-up continues (its words count at half weight when choosing sentences); ``shape`` what the
+    question asks for (`Query.shape`; read from ``question`` when not given); ``embed`` texts -> vectors, to rank
+    sentences by meaning."""
+    shape = shape or question_shape(question, outlets)
     if not passages or evidence_score < threshold:
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=notice)
     ranked = candidates(question, passages, context, embed=embed, skip=outlets)
-    if _STATE.search(question):  # an outcome question: sentences that state an outcome come first
+    if shape.state:  # an outcome question: sentences that state an outcome come first
         ranked = sorted(ranked, key=lambda c: c.score + OUTCOME_BONUS * bool(_OUTCOME.search(c.sentence)), reverse=True)
-    plan = plan_direct(question, ranked, passages, outlets, context)
-    if plan is None and not context and unstated(question, ranked, outlets):
+    plan = plan_direct(question, shape, ranked, passages, outlets, context)
+    if plan is None and not context and unstated(question, shape, ranked):
         unsupported = notice or UNSTATED_NOTICE
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=unsupported)
-    chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), question, outlets, plan)
+    chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), shape, outlets, plan)
     citations, lines = [], []
     for n, c in enumerate(chosen, start=1):
         p = c.passage

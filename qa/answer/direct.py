@@ -16,7 +16,7 @@ from qa.answer.language import lemmas, parse_all, predicate, predicate_objects
 from qa.answer.polarity import clause_negated
 from qa.answer.typed import of_kind, stated_words, typed_answer
 from qa.core.types import Passage
-from qa.text.question import Shape, Wants, question_shape
+from qa.text.question import Shape, Wants
 from qa.text.terms import prior_weight, stems, words
 
 LEAD_ONLY = ""  # a `Plan` kind: the sentence leads the quotes, but it is no sure answer
@@ -44,6 +44,7 @@ class Plan:
 
 def plan_direct(
     question: str,
+    shape: Shape,
     ranked: list[Candidate],
     passages: list[Passage],
     named_outlets: tuple[str, ...] = (),
@@ -51,7 +52,6 @@ def plan_direct(
 ) -> Plan | None:
     """The direct answer for ``question`` from its ranked sentences, or None; ``context`` is the earlier turn a
     follow-up continues (its names are the subject of "Did he ...?")."""
-    shape = question_shape(question, named_outlets)
     if shape.wants == Wants.YESNO:
         return yes_no(question, ranked, named_outlets, context)
     if shape.wants == Wants.DESCRIPTION:
@@ -71,11 +71,10 @@ STATED_SENTENCES = 8  # the best sentences searched for one that states the aske
 UNSTATED_SIMILARITY = 0.7  # a sentence this close to the question states it, whatever its words
 
 
-def unstated(question: str, ranked: list[Candidate], named_outlets: tuple[str, ...] = ()) -> bool:
+def unstated(question: str, shape: Shape, ranked: list[Candidate]) -> bool:
     """A question for a name, a date or a number none of whose best sentences holds its predicate's words: the
     articles are about the topic but do not say the asked fact. (What happened, why and yes/no questions are
     answered in other words too often: "What did the jury decide?" / "found guilty".)"""
-    shape = question_shape(question, named_outlets)
     wanted = predicate(question)
     if not shape.typed or not wanted:
         return False

@@ -52,7 +52,8 @@ def typed_answer(shape: Shape, question: str, ranked: list[Candidate]) -> Found 
             continue
         spans = [s for s in typed_spans(doc, candidate.passage.published) if _accepted(s, shape)]
         spans = [s for s in spans if not _already_asked(s, asked)]
-        if spans:
+        spans = _called(doc, shape) or _of_the_unit(spans, doc, shape)  # what it is called, when the sentence says
+        if spans and _qualifiers_hold(question, candidate):
             best = _closest(spans, doc, terms, shape, asked, wanted)
             return Found(_whole(best, spans, doc, shape), candidate)
     return None
@@ -64,6 +65,58 @@ def of_kind(name: str, candidate: Candidate, shape: Shape) -> bool:
     doc = parse_all([candidate.sentence])[0]
     spans = [s for s in typed_spans(doc, candidate.passage.published) if name in s.text or s.text in name]
     return any(s.kind in ACCEPTS.get(shape.wants, ()) for s in spans)
+
+
+def _of_the_unit(spans: list[Span], doc, shape: Shape) -> list[Span]:
+    """"By how many points": when the sentence writes the unit, only a number of that unit answers (not the
+    "three" of "a three-person panel")."""
+    counted = shape.wants == Wants.NUMBER and shape.wh == "how" and shape.unit not in ("", "money", "duration", "age")
+    unit = canonical(shape.unit) if counted else set()
+    if not unit or not canonical(doc.text) & unit:
+        return spans
+    return [s for s in spans if canonical(doc.text[s.start : s.end + 12]) & unit]
+
+
+_CALLED = re.compile(
+    r"\b(?:called|named|dubbed|nicknamed|known as|titled)\s+"
+    r"(?:[“\"‘']([^”\"’']{2,60})[”\"’']|((?:[A-Z][\w'’-]*\s?){1,5}))"
+)
+
+
+def _called(doc, shape: Shape) -> list[Span]:
+    """"What did Epic call its plan?": the words after "called" / "named" / "dubbed", quoted or capitalised."""
+    if shape.wants != Wants.NAME or shape.head != "name":
+        return []
+    found = []
+    for match in _CALLED.finditer(doc.text):
+        group = 1 if match.group(1) else 2
+        start, end = match.start(group), match.start(group) + len(match.group(group).rstrip())
+        token = next((t.i for t in doc if t.idx >= start), 0)
+        text = doc.text[start:end]
+        found.append(Span(text, start, end, Wants.NAME, "CALLED", token, text))
+    return found
+
+
+_ORDINALS_TEXT = "first second third fourth fifth sixth seventh eighth ninth tenth final last"
+_ORDINALS = frozenset(_ORDINALS_TEXT.split())
+_MONTHS_TEXT = "january february march april may june july august september october november december"
+_MONTHS = _MONTHS_TEXT.split()
+
+
+def _qualifiers_hold(question: str, candidate: Candidate) -> bool:
+    """The question's qualifiers of time and order ("the fourth quarter", "in 2023", "in November") are those of the
+    sentence: written in it or its title, or a year or month of its publication date."""
+    held = {w.lower() for w in words(f"{candidate.passage.title} {candidate.sentence}")}
+    published = candidate.passage.published
+    for word in (w.lower() for w in words(question)):
+        if word in _ORDINALS and word not in ("final", "last") and word not in held:
+            return False
+        if re.fullmatch(r"(?:19|20)\d\d", word) and word not in held and not published.startswith(word):
+            return False
+        named_month = word in _MONTHS and word not in held and word[:3] not in held
+        if named_month and published[5:7] != f"{_MONTHS.index(word) + 1:02d}":
+            return False
+    return True
 
 
 def states_predicate(wanted: frozenset[str], doc, candidate: Candidate) -> bool:
@@ -135,7 +188,8 @@ def _closest(spans: list[Span], doc, terms: set[str], shape: Shape, asked: set[s
         near = sum(w / (1 + min(abs(i - first), abs(i - last))) for i, w in anchors if not first <= i <= last)
         has_unit = bool(unit and canonical(doc[first : min(len(doc), last + 3)].text) & unit)
         names_asked = any(w.lower() in asked for w in words(span.text) if w[:1].isupper())
-        return (has_unit, -_steps_below(doc[span.token], wanted), not names_asked, near)
+        exact = span.kind == shape.wants
+        return (has_unit, -_steps_below(doc[span.token], wanted), exact, not names_asked, near)
 
     return max(spans, key=tie)
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from qa.search.outlets import OutletMatcher
 from qa.text.dates import parse_dates
+from qa.text.question import Shape, Wants, question_shape
 from qa.text.terms import STOP_WORDS, words
 
 
@@ -51,6 +52,7 @@ class Query:
     since: str | None = None  # soft range from "after ..." / "between ... and ..."
     until: str | None = None
     need: Need = ALONE  # MAYBE: the retrieval evidence decides (`Searcher.find`)
+    shape: Shape = Shape(Wants.NONE)  # what the question asks for (`qa.text.question`): read by the answer layer
     # the question's words as the corpus version searched stems them, computed once (`qa.search.rank.weigh`)
     search_terms: tuple[str, ...] = ()  # every BM25 term of `text`, repeats kept (BM25 scores them again)
     terms: tuple[str, ...] = ()  # terms of its content words, without the words of the outlets it names
@@ -95,6 +97,7 @@ def parse_query(
         since=dates.since,
         until=dates.until,
         need=need,
+        shape=question_shape(question, own_outlets),
     )
 
 

@@ -47,6 +47,9 @@ _DATE_NOUNS = """date day days year month week time season quarter decade"""
 _NUMBER_NOUNS = """number amount price cost score record share percentage percent proportion rate salary fee total
 value size figure sum revenue revenues sales profit loss margin budget fine penalty wage pay valuation age height
 weight distance speed capacity count tally margin attendance"""
+_MONEY_NOUNS_TEXT = "price cost salary fee revenue revenues sales profit budget fine penalty wage pay valuation"
+_MONEY_NOUNS = frozenset(_MONEY_NOUNS_TEXT.split())
+_PERCENT_NOUNS = frozenset({"share", "percentage", "percent", "proportion"})
 _PERSON = frozenset(_PERSON_NOUNS.split())
 _ORG = frozenset(_ORG_NOUNS.split())
 _PLACE = frozenset(_PLACE_NOUNS.split())
@@ -120,8 +123,6 @@ def question_shape(question: str, named_outlets: tuple[str, ...] = ()) -> Shape:
     wh, rest = match.group("wh").lower(), match.group("rest").strip()
     prep = opening[: match.start("wh")].strip().lower()
     shape = _wh_shape(wh, rest, prep)
-    if len(named_outlets) >= 2 and shape.wants != Wants.DESCRIPTION:  # "What did A and B report ...": side by side
-        shape = Shape(Wants.NONE, shape.head, shape.unit)
     return Shape(shape.wants, shape.head, shape.unit, wh, prep, comparing, state)
 
 
@@ -217,7 +218,8 @@ def _noun_shape(head: str, prep: str, default: Wants) -> Shape:
     if head in _DATE or head.endswith("day"):
         return Shape(Wants.DATE, head)
     if head in _NUMBER:
-        return Shape(Wants.NUMBER, head, unit=head)
+        unit = "money" if head in _MONEY_NOUNS else "percent" if head in _PERCENT_NOUNS else head
+        return Shape(Wants.NUMBER, head, unit=unit)
     if head in _PERSON or head.endswith(("er", "or", "ist")) and head in _PERSON:
         return Shape(Wants.PERSON, head)
     if head in _ORG:
