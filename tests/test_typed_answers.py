@@ -13,7 +13,6 @@ from corpora import FIXTURES
 from ingest.index import ingest
 from qa.answer.assistant import Assistant
 from qa.core.settings import Settings
-from qa.core.types import Filters
 
 STORIES = FIXTURES / "typed"
 SPANS = ("name", "number", "date")  # a span of a sentence: never the answer to a what-for / who-is / what-changed
@@ -124,8 +123,7 @@ def test_what_changed_in_a_case_is_not_answered_with_a_name(assistant):
 
 @pytest.mark.parametrize("outlets", [(), ("The Scrum Line",)])
 def test_the_winner_of_a_final_is_the_team_that_beat_the_other(assistant, outlets):
-    filters = Filters(outlets=assistant.resolve_outlets(list(outlets))) if outlets else None
-    answer = assistant.ask("Who won the Meridian Cup final?", filters=filters)
+    answer = assistant.ask("Who won the Meridian Cup final?", outlets=list(outlets) or None)
     direct = answer.direct
     assert direct is None or ("Thunderhawks" in direct.text and "Riverkings" not in direct.text), shown(answer)
     assert any("beat the Riverkings 12-11" in c.sentence for c in answer.citations), shown(answer)  # the fact is quoted
@@ -155,4 +153,8 @@ def test_who_lured_a_coach_away_is_her_new_employer_not_her_old_club(assistant):
     answer = assistant.ask("Who lured Mara Ekwueme away from Castleford Ladies?")
     direct = answer.direct
     assert direct is None or "New Zealand" in direct.text, shown(answer)
-    assert any("New Zealand women's national team" in c.sentence for c in answer.citations), shown(answer)
+    fact = "New Zealand women's national team"
+    if answer.abstained:  # no sentence says "lured": not found, with the article that holds the fact nearest
+        assert answer.notice and any(fact in p.text for p in answer.passages[:2]), shown(answer)
+    else:
+        assert any(fact in c.sentence for c in answer.citations), shown(answer)
