@@ -49,8 +49,14 @@ class Example:
 
 def read_examples(path: Path) -> Iterator[Example | Skip]:
     """Examples of a MultiHop-RAG style file (or our follow-up / batch format); a bad line yields a `Skip`."""
+    return read_dataset(path, example_from_record)
+
+
+def read_dataset(path: Path, parse) -> Iterator:
+    """The records of an eval dataset, each through ``parse``; a bad line yields a `Skip`, an unreadable file is a
+    `DatasetError`."""
     try:
-        yield from read_jsonl(path, example_from_record, max_request_chars())
+        yield from read_jsonl(path, parse, max_request_chars())
     except InputFileError as exc:
         raise DatasetError(str(exc)) from exc
 

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.core.errors import BadQuestionError, DatasetError, InputFileError
-from qa.core.jsonl import read_jsonl
+from qa.core.errors import BadQuestionError, DatasetError
 from qa.core.types import Answer, Skip
-from qa.search.validate import Options, check_request, max_request_chars
+from qa.eval import read_dataset
+from qa.search.validate import Options, check_request
 
 KINDS = ("who", "what", "why", "when", "number", "yesno", "unanswerable")
 _MONTH_NAMES = "january february march april may june july august september october november december"
@@ -62,10 +62,7 @@ def is_natural(path: Path) -> bool:
 
 
 def read_natural(path: Path) -> Iterator[NaturalQuestion | Skip]:
-    try:
-        yield from read_jsonl(path, natural_question, max_request_chars())
-    except InputFileError as exc:
-        raise DatasetError(str(exc)) from exc
+    return read_dataset(path, natural_question)
 
 
 def natural_question(record: object, number: int = 0) -> NaturalQuestion:

@@ -16,10 +16,10 @@ import server_fixtures
 from corpora import QUICK_INGEST, assert_quotes_current, current_bodies, qa_ingest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from qa.serve.snapshots import LiveAssistant
 
 from qa.answer.assistant import Assistant
 from qa.core.settings import Settings
+from qa.serve.live import LiveAssistant
 
 chroma_server = server_fixtures.chroma_server  # one `chroma run` for the module, a collection per example
 
@@ -194,6 +194,7 @@ def test_chat_snapshots(first, steps):
 
         def ask(question: str):
             assert live.reload()  # what the watcher does after an ingest: a new snapshot when the index moved
-            return live.ask(question)
+            with live.generation() as assistant:
+                return assistant.ask(question)
 
         check_history([first, *steps], root, settings, open_reader)
