@@ -5,6 +5,8 @@ question that needs it; parses are kept, since the same sentences come back ques
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -22,13 +24,30 @@ _parsed: OrderedDict[str, object] = OrderedDict()
 def pipeline():
     """The loaded pipeline (about a second, once per process)."""
     try:
-        import spacy
+        with _without_torch():
+            import spacy
 
         return spacy.load(PIPELINE, disable=list(_DISABLED))
     except (ImportError, OSError) as exc:  # a broken install: say what to reinstall, not a traceback
         raise QAError(
             f"The English pipeline {PIPELINE!r} cannot be loaded ({exc}); reinstall with `make setup`."
         ) from exc
+
+
+@contextlib.contextmanager
+def _without_torch():
+    """spaCy's backend (thinc) imports torch when it can, a second or two and hundreds of MB that the CNN
+    pipeline never uses: the question path stays torch-free (tested). Torch already loaded (an ingest in the same
+    process) is left alone; one imported later loads as usual."""
+    if "torch" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail inside this block only
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def parse_all(texts: list[str]) -> list:
