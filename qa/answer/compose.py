@@ -104,7 +104,7 @@ def compose(
     if shape.state:  # an outcome question: sentences that state an outcome come first
         ranked = sorted(ranked, key=lambda c: c.score + OUTCOME_BONUS * bool(_OUTCOME.search(c.sentence)), reverse=True)
     plan = plan_direct(question, shape, ranked, passages, outlets, context)
-    if plan is None and not context and unstated(question, shape, ranked):
+    if plan is None and not context and not outlets and unstated(question, shape, ranked):
         unsupported = notice or UNSTATED_NOTICE
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=unsupported)
     chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), shape, outlets, plan)
