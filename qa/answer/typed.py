@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from qa.answer.candidates import Candidate, canonical
 from qa.answer.language import lemmas, parse_all, predicate
 from qa.answer.spans import ACCEPTS, DURATION, Span, typed_spans
-from qa.text.question import Shape, Wants
+from qa.text.question import CALLED, Shape, Wants
 from qa.text.terms import STOP_WORDS, prior_weight, words
 
 SPAN_SENTENCES = 5  # the best sentences searched for a span of the asked kind
@@ -23,6 +23,12 @@ _PERCENT_UNITS = frozenset(_PERCENT_TEXT.split())
 _DURATION_UNITS = frozenset({"duration", "age"})
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:euros?|pounds?|dollars?|yen|yuan|francs?|rupees?)\b", re.IGNORECASE)
 _NAMED_THINGS = frozenset({"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "ORG", "NORP", "FAC"})
+# a date names a point of the calendar: a number, a month, a weekday, a season or a day relative to the article
+_CALENDAR = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
+    r"\b(?:spring|summer|autumn|fall|winter|today|yesterday|tomorrow|tonight)\b|\b(?:this|last|next)\s+(?:week|month|year)\b",
+    re.IGNORECASE,
+)
 _JOINER = re.compile(r"^(?:,\s*|\s+and\s+|,\s*and\s+|\s*&\s*)$")
 
 
@@ -52,7 +58,8 @@ def typed_answer(shape: Shape, question: str, ranked: list[Candidate]) -> Found 
             continue
         spans = [s for s in typed_spans(doc, candidate.passage.published) if _accepted(s, shape)]
         spans = [s for s in spans if not _already_asked(s, asked)]
-        spans = _called(doc, shape) or _of_the_unit(spans, doc, shape)  # what it is called, when the sentence says
+        # "What are they called?": only what a sentence says they are called ("named Curlew and Dunlin")
+        spans = _called(doc, shape) if shape.head == CALLED else _of_the_unit(spans, doc, shape)
         if spans and _qualifiers_hold(question, candidate):
             best = _closest(spans, doc, terms, shape, asked, wanted)
             return Found(_whole(best, spans, doc, shape), candidate)
@@ -79,13 +86,13 @@ def _of_the_unit(spans: list[Span], doc, shape: Shape) -> list[Span]:
 
 _CALLED = re.compile(
     r"\b(?:called|named|dubbed|nicknamed|known as|titled)\s+"
-    r"(?:[“\"‘']([^”\"’']{2,60})[”\"’']|((?:[A-Z][\w'’-]*\s?){1,5}))"
+    r"(?:[“\"‘']([^”\"’']{2,60})[”\"’']|([A-Z][\w'’-]*(?:(?:\s+|\s+and\s+|\s*&\s*)[A-Z][\w'’-]*){0,4}))"
 )
 
 
 def _called(doc, shape: Shape) -> list[Span]:
     """"What did Epic call its plan?": the words after "called" / "named" / "dubbed", quoted or capitalised."""
-    if shape.wants != Wants.NAME or shape.head != "name":
+    if shape.wants != Wants.NAME or shape.head != CALLED:
         return []
     found = []
     for match in _CALLED.finditer(doc.text):
@@ -159,9 +166,9 @@ def _accepted(span: Span, shape: Shape) -> bool:
         if shape.wh == "how" and shape.unit:  # "how many laps": a count of something, not a price or a share
             counts = span.counted or bool(canonical(span.text) & canonical(shape.unit))
             return not money and span.label != "PERCENT" and counts
-    if shape.wants == Wants.DATE:
-        return not (duration and not re.search(r"\b(?:19|20)\d\d\b", span.text))  # "two weeks" says how long
-    if shape.wants == Wants.NAME and shape.head not in ("name", ""):
+    if shape.wants == Wants.DATE:  # "two weeks" says how long; "the days since" says no when at all
+        return not (duration and not re.search(r"\b(?:19|20)\d\d\b", span.text)) and bool(_CALENDAR.search(span.shown))
+    if shape.wants == Wants.NAME and shape.head not in ("name", CALLED, ""):
         return span.label in _NAMED_THINGS  # "which bacterium": a named thing, not a place or a person
     return True
 

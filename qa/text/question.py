@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from qa.text.terms import STOP_WORDS, words
 
+CALLED = "called"  # the `Shape.head` of "What is X called?" / "What did Y call X?"
+
 
 class Wants(StrEnum):
     """The kind of thing a question's answer is."""
@@ -171,8 +173,8 @@ def _which_shape(tokens: list[str], prep: str) -> Shape:
         return Shape(Wants.NONE)
     if tokens[-1] in ("for", "about", "over", "with", "against"):  # "What is X investigating Y for?": a reason
         return Shape(Wants.DESCRIPTION)
-    if tokens[-1] in ("called", "named"):  # "What are the ferries called?"
-        return Shape(Wants.NAME, "name")
+    if tokens[-1] in ("called", "named"):  # "What are the ferries called?": what a sentence says they are called
+        return Shape(Wants.NAME, CALLED)
     if tokens[0] not in _AUX_WORDS and _verb_like(tokens[0]):  # "What changed ...", "What happened ..."
         return Shape(Wants.DESCRIPTION)
     if tokens[0] in _AUX_WORDS:
@@ -183,7 +185,7 @@ def _which_shape(tokens: list[str], prep: str) -> Shape:
                 return Shape(Wants.NAME, head)
             return _noun_shape(head, prep, default=Wants.DESCRIPTION)
         if any(t in ("call", "calls", "name", "names", "dub", "dubbed") for t in tokens[1:8]):
-            return Shape(Wants.NAME, "name")  # "What did Epic call its plan?"
+            return Shape(Wants.NAME, CALLED)  # "What did Epic call its plan?"
         if any(t in _EVENT_VERBS for t in tokens[1:6]) or tokens[0] in ("is", "are", "was", "were"):
             return Shape(Wants.DESCRIPTION)
         return Shape(Wants.NAME)  # "What did Epic call its plan?": the thing named
