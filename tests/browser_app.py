@@ -74,6 +74,7 @@ def open_page(browser, url: str, viewport: dict = DESKTOP, **options):
     page.on("request", lambda request: page.requests.append(request.url))
     page.goto(url, wait_until="load")
     page.wait_for_selector("#qa-question textarea")
+    page.wait_for_selector("#qa-chat", state="attached")  # rendered a moment after the question box
     return page
 
 

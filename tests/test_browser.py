@@ -211,6 +211,7 @@ def test_dark_mode_toggle_is_remembered(browser, app):
         screenshot(page, "dark.png")
         page.reload()
         page.wait_for_selector("#qa-question textarea")
+        page.wait_for_selector("#qa-chat", state="attached")
         page.wait_for_function("() => document.body.classList.contains('dark')")  # the choice is kept
         page.click("#qa-theme")
         page.wait_for_function("() => !document.body.classList.contains('dark')")
