@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,12 +88,29 @@ class Settings(BaseSettings):
         1.0, gt=0, description="Seconds a client waits after its 4th wrong password; doubles with each further one."
     )
     login_max_delay: float = Field(300.0, gt=0, description="Longest wait between login attempts of one client.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names the "
+        "client (empty: none; a client is the address it connects from).",
+    )
     concurrency: int = Field(4, ge=1, description="Questions answered at once by the chat.")
     max_queue: int = Field(64, ge=1, description="Questions waiting before new ones are refused.")
     reload_interval: float = Field(2.0, gt=0, description="Seconds between checks for a finished ingest.")
     chat_uploads: bool = Field(
         True, description="Let chat visitors add articles (never with QA_CHROMA_URL or a read-only data dir)."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        """Each entry an IP address or network: uvicorn would take a typo for a host name and trust no one."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+        return ",".join(entries)
 
     @property
     def chroma_dir(self) -> Path:

@@ -20,7 +20,7 @@ from qa.core.settings import Settings  # noqa: E402
 from qa.serve.live import LiveAssistant  # noqa: E402
 from qa.serve.ui.callbacks import EMPTY_SOURCES, OUTPUTS, ChatHandlers  # noqa: E402
 from qa.serve.ui.examples import example_questions  # noqa: E402
-from qa.serve.ui.guard import Guard, LoginThrottle, body_limit  # noqa: E402
+from qa.serve.ui.guard import Guard, LoginThrottle, body_limit, forwarding, upload_limit  # noqa: E402
 from qa.serve.ui.render import corpus_summary, field_note  # noqa: E402
 from qa.serve.ui.safe import text  # noqa: E402
 from qa.serve.ui.style import CSS, SHOW_ANSWER, THEME_ON_LOAD, TOGGLE_THEME  # noqa: E402
@@ -204,24 +204,32 @@ def launch(
     clock: Callable[[], float] = time.monotonic,
 ) -> gr.Blocks:
     """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise), behind `Guard`:
-    logins throttled per client (waits measured by ``clock``), uploads only to "Add articles" (when on); Gradio
-    may not serve files from the data folder."""
+    logins throttled per client (waits measured by ``clock``; forwarding headers believed only from
+    ``QA_TRUSTED_PROXIES``), bodies bounded, uploads only to "Add articles" (when on); Gradio may not serve
+    files from the data folder."""
     demo = build_app(live, settings)
     throttle = LoginThrottle(settings.login_delay, settings.login_max_delay, clock=clock)
-    guard = Middleware(Guard, throttle=throttle, max_body=body_limit(settings), uploads=not uploads_blocked(settings))
-    demo.launch(
-        app_kwargs={"middleware": [guard]},
-        blocked_paths=[str(settings.data_dir.resolve())],
-        server_name=settings.host,
-        server_port=settings.port,
-        auth=parse_auth(settings.auth),
-        prevent_thread_lock=not block,
-        show_error=False,
-        quiet=quiet,
-        ssr_mode=False,
-        footer_links=["api"],
-        theme=theme(),
-        css=CSS,
-        max_file_size=settings.max_file_bytes,  # the same per-file limit as `qa ingest` (QA_MAX_FILE_BYTES)
+    guard = Middleware(
+        Guard,
+        throttle=throttle,
+        max_body=body_limit(settings),
+        uploads=not uploads_blocked(settings),
+        max_upload=upload_limit(settings),
     )
+    with forwarding(settings):  # uvicorn reads which proxies it believes when Gradio creates it, in launch
+        demo.launch(
+            app_kwargs={"middleware": [guard]},
+            blocked_paths=[str(settings.data_dir.resolve())],
+            server_name=settings.host,
+            server_port=settings.port,
+            auth=parse_auth(settings.auth),
+            prevent_thread_lock=not block,
+            show_error=False,
+            quiet=quiet,
+            ssr_mode=False,
+            footer_links=["api"],
+            theme=theme(),
+            css=CSS,
+            max_file_size=settings.max_file_bytes,  # the same per-file limit as `qa ingest` (QA_MAX_FILE_BYTES)
+        )
     return demo
