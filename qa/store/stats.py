@@ -6,10 +6,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from qa.core.errors import StoreError
 from qa.core.settings import Settings
-from qa.store.arrays import Arrays
+from qa.store.arrays import Arrays, read_version
 from qa.store.chroma import Store
 from qa.store.embeddings.model import MODEL_NAME
+from qa.store.lock import can_write
 from qa.store.schema import EntryState
 
 
@@ -35,7 +37,10 @@ class CorpusStats:
 
 
 def read_stats(settings: Settings) -> CorpusStats:
-    """`corpus_stats` of the store ``settings`` name, opened for this and closed again."""
+    """`corpus_stats` of the store ``settings`` name, opened for this and closed again; of the published
+    arrays when the embedded store cannot be written here (Chroma opens its database for writing)."""
+    if not settings.chroma_url and settings.chroma_dir.is_dir() and not can_write(settings.chroma_dir):
+        return published_stats(settings)
     store = Store(settings)
     try:
         return corpus_stats(store, settings)
@@ -48,6 +53,22 @@ def corpus_stats(store: Store, settings: Settings) -> CorpusStats:
     entries = [e for e in store.manifest().values() if e.state == EntryState.DONE]
     articles = [(e.source, e.published) for e in entries]
     return _stats(articles, store.chunk_count(), store.version(), settings, store.location)
+
+
+def published_stats(settings: Settings) -> CorpusStats:
+    """`arrays_stats` of the arrays the last ingest published (what a reader serves), read in place."""
+    folder = settings.arrays_dir
+    file = read_version(folder)
+    try:
+        arrays = Arrays.open(folder, file) if file is not None else None
+    except (OSError, ValueError, KeyError, IndexError):
+        arrays = None
+    if arrays is None:
+        raise StoreError(
+            f"{settings.chroma_dir} is read-only here and {folder} holds no readable search arrays; "
+            "run `qa ingest` once with write access."
+        )
+    return arrays_stats(arrays, settings)
 
 
 def arrays_stats(arrays: Arrays, settings: Settings) -> CorpusStats:
