@@ -134,9 +134,9 @@ class Generator:
     """Talks to the configured OpenAI-compatible server. Each call runs in a worker thread and is held to one
     wall-clock deadline (QA_LLM_TIMEOUT) whatever the server sends: connecting, headers, a body trickled a byte
     at a time, keep-alive comments, a stream that never ends. At the deadline the caller gets an `LLMError` and
-    the worker stops at its next byte. Replies are capped in bytes and characters; every failure, a malformed
-    reply included, becomes one `LLMError` line. At most QA_LLM_CONCURRENCY calls run at once (each holds its
-    slot until its worker ends): more get an `LLMError` at once, so slow model calls never queue up."""
+    the worker stops too (the call's sockets are shut). Replies are capped in bytes and characters; every
+    failure, a malformed reply included, becomes one `LLMError` line. At most QA_LLM_CONCURRENCY calls run at
+    once (each holds its slot until its worker ends): more get an `LLMError` at once, never a queue."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -167,16 +167,17 @@ class Generator:
     def _call(self, messages: list[BaseMessage], stream: bool) -> Iterator[str]:
         """The worker's pieces, until the deadline; then `LLMError` (the worker is told to stop)."""
         where = self.settings.llm_url
+        client_modules()  # imported here, not on the model's clock (seconds, the first time)
         if not self._slots.acquire(blocking=False):
             raise LLMError(
                 f"The language model at {where} is already writing {self.settings.llm_concurrency} answers "
                 "(QA_LLM_CONCURRENCY)"
             )
-        client_modules()  # imported here, not on the model's clock (seconds, the first time)
         max_bytes = REPLY_BYTES_BASE + self.settings.llm_max_tokens * REPLY_BYTES_PER_TOKEN
         call = ModelCall(self.settings.llm_timeout, max_bytes)
         events: queue.SimpleQueue = queue.SimpleQueue()
-        worker = threading.Thread(target=self._work, args=(call, messages, stream, events), daemon=True)
+        args = (call, messages, stream, events)
+        worker = threading.Thread(target=self._work, args=args, name="qa-model-call", daemon=True)  # never joined
         try:
             worker.start()
         except RuntimeError as exc:  # no thread to spare
@@ -210,7 +211,7 @@ class Generator:
                     )
                 yield value
         finally:
-            call.stopped.set()
+            call.stop()
 
     def _work(self, call: ModelCall, messages: list[BaseMessage], stream: bool, events: queue.SimpleQueue) -> None:
         """The call itself, in the worker thread: every outcome goes to ``events``."""

@@ -1,10 +1,13 @@
 """One call to the model server, held to its budget whatever the server sends: a wall-clock deadline the caller
-enforces (`ModelCall`), every body byte counted against a cap by the worker making the call (`counted_client`:
-keep-alive comments and trickled bytes included, so an abandoned worker stops at its next byte), and every way
-the call can fail said in one plain line (`describe_failure`)."""
+enforces (`ModelCall`); every body byte counted against a cap by the worker making the call (`counted_client`,
+keep-alive comments and trickled bytes included); the call's sockets shut when the caller gives up, so the
+abandoned worker stops then too, even inside a trickle of headers; and every way the call can fail said in one
+plain line (`describe_failure`)."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,21 +26,46 @@ class ReplyTooLarge(Exception):
 
 
 class CallStopped(Exception):
-    """The caller gave up on the call (its deadline passed): the worker stops at the next byte."""
+    """The caller gave up on the call (its deadline passed): the worker stops."""
 
 
 class ModelCall:
     """One model call's budget, shared by the caller and the worker thread making the call: a wall-clock
-    deadline and a cap on the bytes read (counted on every chunk, keep-alive comments included)."""
+    deadline, a cap on the bytes read (counted on every chunk, keep-alive comments included), and the sockets
+    the call opened, shut by `stop`."""
 
     def __init__(self, timeout: float, max_bytes: int) -> None:
         self.deadline = time.monotonic() + timeout
         self.max_bytes = max_bytes
         self.read = 0
         self.stopped = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def stop(self) -> None:
+        """The caller gives up: a read blocked in the worker returns at once (its socket is shut), and the
+        worker sends or reads nothing more."""
+        with self._lock:
+            self.stopped.set()
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def trace(self, event: str, info: dict) -> None:
+        """httpx's ``trace`` request extension: note the socket of each connection the call opens."""
+        if event != "connection.connect_tcp.complete":
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            stopped = self.stopped.is_set()
+        if stopped:
+            _shut(sock)
 
     def count(self, chunk: bytes) -> None:
         """Called by the worker for every chunk read: stop when abandoned or over the cap."""
@@ -46,6 +74,11 @@ class ModelCall:
         self.read += len(chunk)
         if self.read > self.max_bytes:
             raise ReplyTooLarge(f"more than {self.max_bytes:,} bytes")
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class _CountedStream(httpx.SyncByteStream):
@@ -63,11 +96,12 @@ class _CountedStream(httpx.SyncByteStream):
 
 def counted_client(call: ModelCall, timeout: float) -> httpx.Client:
     """An httpx client (proxies and certificates as usual) whose response bodies are read through
-    `ModelCall.count`, and which sends nothing once the call is stopped."""
+    `ModelCall.count`, whose connections `ModelCall.stop` can shut, and which sends nothing once stopped."""
 
     def before(request: httpx.Request) -> None:
         if call.stopped.is_set():
             raise CallStopped("the caller stopped waiting")
+        request.extensions["trace"] = call.trace
 
     def after(response: httpx.Response) -> None:
         response.stream = _CountedStream(response.stream, call)  # type: ignore[arg-type]
