@@ -24,13 +24,16 @@ NO_MODEL = "Generated answers need a model server: set QA_LLM_URL (for example a
 class Assistant:
     """Loads the store and the model once, then answers any number of questions (thread-safe)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, generator: Generator | None = None) -> None:
+        """``generator``: a model client shared with other assistants (the chat's, across index swaps), so
+        QA_LLM_CONCURRENCY counts every model call of the process; by default this assistant's own."""
         self.settings = settings
         self.searcher = Searcher(settings)
+        self._generator = generator
 
     @cached_property
     def generator(self) -> Generator:
-        return Generator(self.settings)
+        return self._generator or Generator(self.settings)
 
     def warm_up(self) -> None:
         """Load the model, the search arrays and the outlet list now rather than on the first question."""

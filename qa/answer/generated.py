@@ -39,7 +39,6 @@ def answer_with_model(
     started = time.perf_counter()
     first_token_ms = None
     try:
-        model = generator.model_name()
         messages = build_messages(extractive.question, passages, history)
         if stream:
             sentences = SentenceStream()
@@ -57,7 +56,7 @@ def answer_with_model(
     except LLMError as exc:
         yield fallback(extractive, f"{exc}; showing the extractive answer.")
         return
-    answer = generated_answer(extractive, checked, model)
+    answer = generated_answer(extractive, checked, generator.model or "unknown")
     answer.timings.update({"first_token_ms": first_token_ms, "generate_ms": _ms(started)})
     yield answer
 

@@ -8,17 +8,15 @@ sentence by sentence against the passages it cites (`qa.answer.check`) before an
 from __future__ import annotations
 
 import os
+import queue
 import re
 import threading
-import time
 from collections.abc import Iterator
-from functools import cached_property
 
 import httpx
-import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_openai import ChatOpenAI
 
+from qa.answer.llm_call import REPLY_BYTES_BASE, REPLY_BYTES_PER_TOKEN, ModelCall, counted_client, describe_failure
 from qa.core.errors import LLMError
 from qa.core.settings import Settings
 from qa.core.types import Passage
@@ -30,6 +28,9 @@ EXCERPT_CHARS = 500  # of each passage's text, its sentences nearest the questio
 HISTORY_TURNS = 2  # earlier exchanges of the conversation given to the model
 HISTORY_CHARS = 600  # of each earlier message: the subject, not the whole quoted answer
 NO_KEY = "not-needed"  # local servers (Ollama, llama.cpp, vLLM, transformers serve) ignore it; the client needs one
+# a reply's size caps: a token is about 4 characters of English, so 16 leaves room for long words and other scripts
+# while a runaway server is cut off before its text reaches the (per-sentence, embedding) checker
+REPLY_CHARS_PER_TOKEN = 16
 
 SYSTEM = (
     "You answer questions about news articles using only the numbered passages in the user's message. "
@@ -126,83 +127,147 @@ def build_messages(question: str, passages: list[Passage], history: list[dict] |
     return messages
 
 
-def describe_failure(exc: Exception, settings: Settings) -> str:
-    """One plain line for what went wrong with the model server."""
-    where = settings.llm_url
-    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
-        return f"The language model at {where} did not answer within {settings.llm_timeout:g} s"
-    if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
-        return f"The language model at {where} cannot be reached (is the server running?)"
-    if isinstance(exc, openai.APIStatusError):
-        return f"The language model at {where} answered HTTP {exc.status_code}"
-    return f"The language model at {where} failed ({type(exc).__name__})"
+_PIECE, _DONE, _FAILED = "piece", "done", "failed"
 
 
 class Generator:
-    """Talks to the configured OpenAI-compatible server; every failure becomes one `LLMError` line."""
+    """Talks to the configured OpenAI-compatible server. Each call runs in a worker thread and is held to one
+    wall-clock deadline (QA_LLM_TIMEOUT) whatever the server sends: connecting, headers, a body trickled a byte
+    at a time, keep-alive comments, a stream that never ends. At the deadline the caller gets an `LLMError` and
+    the worker stops too (the call's sockets are shut). Replies are capped in bytes and characters; every
+    failure, a malformed reply included, becomes one `LLMError` line. At most QA_LLM_CONCURRENCY calls run at
+    once (each holds its slot until its worker ends): more get an `LLMError` at once, never a queue."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.Lock()
         self._model: str | None = settings.llm_model or None
+        self._slots = threading.BoundedSemaphore(settings.llm_concurrency)
+
+    @property
+    def model(self) -> str | None:
+        """The configured model, or the first one the server listed (known after the first call)."""
+        return self._model
 
     @property
     def api_key(self) -> str:
         return self.settings.llm_api_key or os.environ.get("OPENAI_API_KEY") or NO_KEY
 
-    def model_name(self) -> str:
-        """The configured model, or the first one the server lists (a local server usually serves one)."""
-        with self._lock:
-            if self._model is None:
-                client = openai.OpenAI(
-                    base_url=self.settings.llm_url,
-                    api_key=self.api_key,
-                    timeout=self.settings.llm_timeout,
-                    max_retries=0,
-                )
-                try:
-                    models = [m.id for m in client.models.list()]
-                except (openai.OpenAIError, httpx.HTTPError) as exc:
-                    raise LLMError(describe_failure(exc, self.settings)) from exc
-                if not models:
-                    raise LLMError(f"The language model server at {self.settings.llm_url} lists no model.")
-                self._model = models[0]
-            return self._model
+    @property
+    def max_chars(self) -> int:
+        return self.settings.llm_max_tokens * REPLY_CHARS_PER_TOKEN
 
-    @cached_property
-    def chat(self) -> ChatOpenAI:
-        return ChatOpenAI(
+    def complete(self, messages: list[BaseMessage]) -> str:
+        """The whole answer in one request."""
+        return "".join(self._call(messages, stream=False))
+
+    def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
+        """The answer piece by piece."""
+        return self._call(messages, stream=True)
+
+    def _call(self, messages: list[BaseMessage], stream: bool) -> Iterator[str]:
+        """The worker's pieces, until the deadline; then `LLMError` (the worker is told to stop)."""
+        where = self.settings.llm_url
+        client_modules()  # imported here, not on the model's clock (seconds, the first time)
+        if not self._slots.acquire(blocking=False):
+            raise LLMError(
+                f"The language model at {where} is already writing {self.settings.llm_concurrency} answers "
+                "(QA_LLM_CONCURRENCY)"
+            )
+        max_bytes = REPLY_BYTES_BASE + self.settings.llm_max_tokens * REPLY_BYTES_PER_TOKEN
+        call = ModelCall(self.settings.llm_timeout, max_bytes)
+        events: queue.SimpleQueue = queue.SimpleQueue()
+        args = (call, messages, stream, events)
+        worker = threading.Thread(target=self._work, args=args, name="qa-model-call", daemon=True)  # never joined
+        try:
+            worker.start()
+        except RuntimeError as exc:  # no thread to spare
+            self._slots.release()
+            raise LLMError(f"The language model at {where} could not be called ({exc})") from exc
+        return self._receive(call, events)
+
+    def _receive(self, call: ModelCall, events: queue.SimpleQueue) -> Iterator[str]:
+        chars = 0
+        try:
+            while True:
+                try:
+                    if call.remaining() <= 0:
+                        raise queue.Empty
+                    kind, value = events.get(timeout=call.remaining())
+                except queue.Empty:
+                    raise LLMError(
+                        f"The language model at {self.settings.llm_url} did not answer within "
+                        f"{self.settings.llm_timeout:g} s"
+                    ) from None
+                if kind == _DONE:
+                    return
+                if kind == _FAILED:
+                    message = str(value) if isinstance(value, LLMError) else describe_failure(value, self.settings)
+                    raise LLMError(message) from value
+                chars += len(value)
+                if chars > self.max_chars:
+                    raise LLMError(
+                        f"The language model at {self.settings.llm_url} wrote more than {self.max_chars:,} "
+                        f"characters (QA_LLM_MAX_TOKENS is {self.settings.llm_max_tokens})"
+                    )
+                yield value
+        finally:
+            call.stop()
+
+    def _work(self, call: ModelCall, messages: list[BaseMessage], stream: bool, events: queue.SimpleQueue) -> None:
+        """The call itself, in the worker thread: every outcome goes to ``events``."""
+        try:
+            with counted_client(call, self.settings.llm_timeout) as http:
+                chat = self._chat(http, self._model or self._listed_model(http))
+                if stream:
+                    for chunk in chat.stream(messages):
+                        piece = _text(chunk.content)
+                        if piece:
+                            events.put((_PIECE, piece))
+                else:
+                    events.put((_PIECE, _text(chat.invoke(messages).content)))
+            events.put((_DONE, None))
+        except Exception as exc:  # noqa: BLE001 - whatever the server sent, the caller gets one line
+            events.put((_FAILED, exc))
+        finally:
+            self._slots.release()
+
+    def _listed_model(self, http: httpx.Client) -> str:
+        """The first model the server lists (a local server usually serves one)."""
+        openai, _ = client_modules()
+        client = openai.OpenAI(
             base_url=self.settings.llm_url,
             api_key=self.api_key,
-            model=self.model_name(),
+            timeout=self.settings.llm_timeout,
+            max_retries=0,
+            http_client=http,
+        )
+        models = [m.id for m in client.models.list()]
+        if not models or not isinstance(models[0], str):
+            raise LLMError(f"The language model server at {self.settings.llm_url} lists no model")
+        self._model = models[0]
+        return self._model
+
+    def _chat(self, http: httpx.Client, model: str):
+        _, chat_model = client_modules()
+        return chat_model(
+            base_url=self.settings.llm_url,
+            api_key=self.api_key,
+            model=model,
             temperature=0,  # the same question gets the same answer
             max_tokens=self.settings.llm_max_tokens,
             timeout=self.settings.llm_timeout,
             max_retries=0,  # a failure falls back at once instead of waiting through retries
+            http_client=http,
         )
 
-    def complete(self, messages: list[BaseMessage]) -> str:
-        """The whole answer in one request."""
-        try:
-            return _text(self.chat.invoke(messages).content)
-        except (openai.OpenAIError, httpx.HTTPError) as exc:
-            raise LLMError(describe_failure(exc, self.settings)) from exc
 
-    def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
-        """The answer piece by piece; the whole stream is held to the timeout, not only each read."""
-        deadline = time.monotonic() + self.settings.llm_timeout
-        try:
-            for chunk in self.chat.stream(messages):
-                if time.monotonic() > deadline:
-                    raise LLMError(
-                        f"The language model at {self.settings.llm_url} took longer than "
-                        f"{self.settings.llm_timeout:g} s"
-                    )
-                piece = _text(chunk.content)
-                if piece:
-                    yield piece
-        except (openai.OpenAIError, httpx.HTTPError) as exc:
-            raise LLMError(describe_failure(exc, self.settings)) from exc
+def client_modules():
+    """The OpenAI SDK and LangChain's ``ChatOpenAI``, imported on first use: a plain question, and
+    ``import qa.serve.cli``, never load them (they take seconds to import)."""
+    import openai
+    from langchain_openai import ChatOpenAI
+
+    return openai, ChatOpenAI
 
 
 def _text(content: str | list) -> str:

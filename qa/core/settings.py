@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key sent to the model server (optional).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model before the extractive answer.")
     llm_max_tokens: int = Field(200, ge=16, le=4096, description="Longest generated answer, in model tokens.")
+    llm_concurrency: int = Field(
+        2, ge=1, description="Answers the model writes at once; more get the extractive answer without waiting."
+    )
 
     # Web chat
     host: str = Field("127.0.0.1", description="Address the chat listens on (loopback by default).")

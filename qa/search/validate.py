@@ -18,6 +18,7 @@ MAX_K = 100  # the same cap as QA_TOP_K and `qa ask --k`: more passages add late
 MAX_OUTLETS = 50  # more outlets than any corpus we index names; bounds the matching work per question
 MAX_OUTLET_CHARS = 200  # the loader keeps outlet names to 200 characters, so a longer one never matches
 MAX_DATE_CHARS = 100  # "September 30, 2023" is 18: anything this long is not a date, and is never parsed
+LLM_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}  # check_llm
 TURN_SHAPE = 'each history turn must be {"role": "user" or "assistant", "content": "..."}'
 JSON_ESCAPE_FACTOR = 6  # a character may take six in JSON ("\u00e9")
 JSON_SLACK = 64_000  # ids, keys, options and envelopes beside the question and its history
@@ -59,7 +60,7 @@ def check_options(
     """Raw options as checked `Options`; ``date_labels`` name the date fields in a message ("From: ...")."""
     first, last = check_dates(since, until, labels=date_labels)
     filters = Filters(outlets=check_outlets(outlets), since=first, until=last)
-    return Options(filters, check_k(k), None if llm is None else bool(llm))
+    return Options(filters, check_k(k), check_llm(llm))
 
 
 def check_request(
@@ -168,6 +169,19 @@ def check_k(k: object) -> int | None:
         shown = f"{k:,}" if abs(k) < 10**12 else "a huge number"
         raise BadQuestionError(f"k must be a whole number from 1 to {MAX_K}, not {shown}.")
     return k
+
+
+def check_llm(llm: object) -> bool | None:
+    """Whether a model writes the answer: true/false, or the text or number a form or query string sends
+    ("true"/"false", "yes"/"no", "1"/"0", any case); None means the default (on when QA_LLM_URL is set).
+    Anything else is refused: "false" must never count as true."""
+    if llm is None or isinstance(llm, bool):
+        return llm
+    if isinstance(llm, int | float) and llm in (0, 1):
+        return bool(llm)
+    if isinstance(llm, str) and llm.strip().lower() in LLM_WORDS:
+        return LLM_WORDS[llm.strip().lower()]
+    raise BadQuestionError(f"llm must be true or false (or yes/no, 1/0), not {_kind(llm)}.")
 
 
 def check_outlets(outlets: object) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qa.answer.assistant import Assistant
+from qa.answer.llm import Generator
 from qa.core.errors import QAError, StoreError
 from qa.core.settings import Settings
 from qa.store.snapshots import IngestRunning, Snapshot, corpus_signature, remove_stale, take_snapshot
@@ -54,6 +55,7 @@ class LiveAssistant:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._failed: tuple[int, int] | None = None  # an ingest whose index could not be opened: not retried
+        self.generator = Generator(settings)  # one model client for every snapshot: QA_LLM_CONCURRENCY in total
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
@@ -144,7 +146,7 @@ class LiveAssistant:
 
     def _open(self, signature: tuple[int, int] | None) -> Generation:
         snapshot = take_snapshot(self.settings) if self.snapshots else None
-        assistant = Assistant(snapshot.settings if snapshot else self.settings)
+        assistant = Assistant(snapshot.settings if snapshot else self.settings, self.generator)
         try:
             corpus = assistant.searcher.current()
             stats = arrays_stats(corpus.arrays, assistant.settings)

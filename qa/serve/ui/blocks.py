@@ -163,10 +163,17 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
         files.upload(handlers.add_articles, files, added, api_visibility="private", concurrency_limit=1)
         dark.click(None, None, None, js=TOGGLE_THEME, api_visibility="private", queue=False)
         demo.load(handlers.summary, None, corpus, js=THEME_ON_LOAD, api_visibility="private", queue=False)
-        gr.api(handlers.ask, api_name="ask")
-    demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)
+        gr.api(handlers.ask, api_name="ask", concurrency_limit=question_slots(settings))
+    demo.queue(max_size=settings.max_queue, default_concurrency_limit=question_slots(settings))
     demo.handlers = handlers  # closed with the app (its export folder)
     return demo
+
+
+def question_slots(settings: Settings) -> int:
+    """Questions answered at once per event (a chat trigger, ``/ask``): QA_CONCURRENCY plus the QA_LLM_CONCURRENCY
+    the model may be writing (the generator refuses more at once), so slow model calls never hold the slots plain
+    questions need."""
+    return settings.concurrency + settings.llm_concurrency
 
 
 def wire(handlers: ChatHandlers, c: Controls, state: dict) -> None:

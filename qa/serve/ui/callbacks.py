@@ -129,7 +129,7 @@ class ChatHandlers:
         try:
             history = recent_history(turns, settings=self.live.settings)  # the latest turns within the limits
             request = check_request(question, history=history, options=options, settings=self.live.settings)
-            if use_llm:  # the model's answer streams in, each sentence checked as it completes
+            if options.llm:  # the model's answer streams in, each sentence checked as it completes
                 answer = yield from self._generated(request, asked)
             else:
                 with self.live.generation() as assistant:
