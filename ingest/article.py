@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+# Ids of articles added from the chat start with this; `qa ingest` refuses a record id that does, so an upload's id
+# can never equal an article indexed by `qa ingest` (`QA_UPLOAD_REPLACES` aside).
+UPLOAD_ID_PREFIX = "upload:"
+
 
 @dataclass(frozen=True)
 class Article:
@@ -19,6 +23,7 @@ class Article:
     url: str = ""
     origin: str = ""  # file path the article came from
     record: str = ""  # record number or line inside that file, "" for one-article files
+    uploaded: str = ""  # when it was added from the chat (ISO-8601 UTC); "" for `qa ingest` articles
 
     @property
     def content_hash(self) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.plan import IngestPlan, load, plan
+from ingest.plan import Adopt, IngestPlan, load, plan
 from ingest.write import Indexer, ProgressCallback, Written
 from qa.core.errors import NothingToIngestError, QAError
 from qa.core.settings import Settings
@@ -37,6 +37,7 @@ class IngestSummary:
     unchanged: int = 0
     removed: int = 0
     skipped: list[Skip] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # look-alike outlets (`ingest.plan.outlet_warnings`)
     chunks_written: int = 0
     chunks_deleted: int = 0
     recovered: int = 0
@@ -53,6 +54,7 @@ class IngestSummary:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "warnings": list(self.warnings),
             "chunks_written": self.chunks_written,
             "chunks_deleted": self.chunks_deleted,
             "recovered": self.recovered,
@@ -68,30 +70,32 @@ def ingest(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     on_plan: Callable[[int], None] | None = None,
+    adopt: Adopt | None = None,
 ) -> IngestSummary:
-    """Bring the index in line with ``paths``: the whole ``qa ingest`` run."""
+    """Bring the index in line with ``paths``: the whole ``qa ingest`` run (``adopt``: see `ingest.plan.load`)."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
     with writer_lock(settings):
         store = Store(settings)
         try:
-            summary = _run(store, paths, settings, rebuild, progress or (lambda done: None), on_plan)
+            summary = _run(store, paths, settings, rebuild, progress or (lambda done: None), on_plan, adopt)
         finally:
             store.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, progress, on_plan) -> IngestSummary:
+def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, progress, on_plan, adopt) -> IngestSummary:
     if rebuild:
         store.reset()
     store.check_config(index_config(settings), adopt=True)
     manifest, recovered = recover(store, store.manifest())  # the one read of the manifest in a run
     manifest, repaired = reconcile(store, manifest)
-    loaded = load(paths, settings.max_file_bytes)
+    loaded = load(paths, settings.max_file_bytes, adopt)
     if not loaded.articles:
         reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
-        raise NothingToIngestError(f"No article could be read from {', '.join(map(str, paths))} ({reasons}).")
+        message = f"No article could be read from {', '.join(map(str, paths))} ({reasons})."
+        raise NothingToIngestError(message, loaded.skipped)
     diff = plan(loaded, manifest, paths)
     if on_plan:
         on_plan(len(diff.to_embed))
@@ -101,6 +105,7 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
         unchanged=diff.unchanged,
         removed=len(diff.gone),
         skipped=list(diff.skipped),
+        warnings=list(diff.warnings),
         recovered=recovered + repaired,
     )
     # bumped once, before anything is written: a run stopped from here on leaves a version no arrays match

@@ -12,11 +12,12 @@ from typing import Any, BinaryIO
 from charset_normalizer import from_bytes
 
 from ingest import walk
-from ingest.article import Article
+from ingest.article import UPLOAD_ID_PREFIX, Article
 from ingest.html import parse_html
 from ingest.text import parse_markdown, parse_text
 from qa.core.types import Skip
 from qa.text.dates import to_iso
+from qa.text.outlets import outlet_name
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -223,6 +224,8 @@ def _article_from_record(record: Any, name: str, number: int) -> Article | Skip:
         "published": _first_text(record, DATE_KEYS),
     }
     record_id = _first_text(record, ID_KEYS)
+    if record_id.startswith(UPLOAD_ID_PREFIX):
+        return Skip(where, f"record id {record_id[:80]!r}: ids starting {UPLOAD_ID_PREFIX!r} are reserved for uploads")
     if record_id:
         article_id = record_id
     elif fields["url"]:
@@ -260,7 +263,7 @@ def _make_article(fields: dict[str, str], *, article_id: str, origin: str, recor
         id=article_id,
         title=title[:500],
         body=body,
-        source=_clean_line(fields.get("source", ""))[:200],
+        source=outlet_name(fields.get("source", ""))[:200],
         author=_clean_line(fields.get("author", ""))[:300],
         published=to_iso(fields.get("published", "")),
         url=_clean_line(fields.get("url", ""))[:2000],

@@ -3,7 +3,7 @@ manifest (new, changed, unchanged, moved, gone), as one `IngestPlan` object."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from ingest.article import Article
 from ingest.load import load_paths
 from qa.core.types import Skip
 from qa.store.schema import ManifestEntry
+from qa.text.outlets import lookalike
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class IngestPlan:
     moved: tuple[ManifestEntry, ...] = ()  # unchanged content, new origin: only the manifest changes
     gone: tuple[ManifestEntry, ...] = ()  # in an ingested folder or file before, absent now
     skipped: tuple[Skip, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()  # outlets that could pass for another: indexed under their own name, flagged
 
     @property
     def to_embed(self) -> list[Article]:
@@ -41,14 +43,21 @@ class IngestPlan:
         return bool(self.added or self.updated or self.gone)
 
 
-def load(paths: Iterable[Path], max_file_bytes: int) -> Loaded:
-    """Read every input; a repeated article id is skipped with where it was first seen."""
+Adopt = Callable[[Article], Article]  # how a caller claims the articles read (uploads: their own ids, provenance)
+
+
+def load(paths: Iterable[Path], max_file_bytes: int, adopt: Adopt | None = None) -> Loaded:
+    """Read every input (each article passed through ``adopt`` when given); a repeated article id is skipped with
+    where it was first seen."""
     articles: dict[str, Article] = {}
     skipped: list[Skip] = []
     for item in load_paths(paths, max_file_bytes):
         if isinstance(item, Skip):
             skipped.append(item)
-        elif item.id in articles:
+            continue
+        if adopt is not None:
+            item = adopt(item)
+        if item.id in articles:
             first = articles[item.id]
             skipped.append(Skip(where_from(item), f"duplicate article id {item.id!r} (first at {where_from(first)})"))
         else:
@@ -71,7 +80,23 @@ def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) 
             if entry.origin != origin_of(article):
                 moved.append(replace(entry, origin=origin_of(article)))
     gone = [e for e in manifest.values() if e.article_id not in loaded.articles and covered(e, paths)]
-    return IngestPlan(tuple(added), tuple(updated), unchanged, tuple(moved), tuple(gone), loaded.skipped)
+    warnings = outlet_warnings(loaded, manifest)
+    return IngestPlan(tuple(added), tuple(updated), unchanged, tuple(moved), tuple(gone), loaded.skipped, warnings)
+
+
+def outlet_warnings(loaded: Loaded, manifest: dict[str, ManifestEntry]) -> tuple[str, ...]:
+    """A line for each outlet read that could pass for another (`qa.text.outlets.lookalike`), naming its articles."""
+    read: dict[str, list[Article]] = {}
+    for article in loaded.articles.values():
+        if article.source:
+            read.setdefault(article.source, []).append(article)
+    known = {e.source for e in manifest.values() if e.source} | set(read)
+    warnings = []
+    for name, articles in sorted(read.items()):
+        if reason := lookalike(name, known):
+            count = f"{len(articles)} articles" if len(articles) > 1 else f"article {articles[0].title[:80]!r}"
+            warnings.append(f"{reason}: {count} indexed under that name, not merged with any other outlet")
+    return tuple(warnings)
 
 
 def covered(entry: ManifestEntry, paths: list[Path]) -> bool:

@@ -159,4 +159,5 @@ def chunk_record(article: Article, chunk: Chunk, vector: list[float]) -> ChunkRe
         author=article.author,
         url=article.url,
         published=article.published,
+        uploaded=article.uploaded,
     )

@@ -10,6 +10,7 @@ import pytest
 from corpora import FIXTURES
 
 from qa.core.settings import Settings
+from qa.core.types import Skip
 from qa.serve.ui.uploads import add_files, result_html, uploads_blocked
 
 UPLOADS = FIXTURES / "upload"
@@ -58,6 +59,7 @@ def test_a_drop_is_indexed_like_qa_ingest_and_skips_are_named(tmp_path):
     kept = sorted(p.name for p in (settings.data_dir / "uploads").rglob("*") if p.is_file())
     assert kept == ["ferry-news.jsonl", "lantern-festival.txt"]
     again = add_files([str(dropped / "lantern-festival.txt")], settings)  # the same file again: nothing new
-    assert again.summary.added == 0 and again.summary.unchanged == 1
+    assert again.summary is None and again.error == ""
+    assert again.skipped == (Skip("lantern-festival.txt", "already added as lantern-festival.txt"),)
     nothing = add_files([str(dropped / "minutes.pdf")], settings)
     assert nothing.summary is None and "None of these files" in nothing.error

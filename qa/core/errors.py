@@ -40,7 +40,11 @@ class BadOptionError(QAError):
 
 
 class NothingToIngestError(QAError):
-    """No article could be read from the given inputs."""
+    """No article could be read from the given inputs; ``skipped`` says why for each of them."""
+
+    def __init__(self, message: str, skipped: tuple = ()) -> None:
+        super().__init__(message)
+        self.skipped = tuple(skipped)  # `qa.core.types.Skip`s
 
 
 class InputFileError(QAError):

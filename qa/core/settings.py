@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     chat_uploads: bool = Field(
         True, description="Let chat visitors add articles (never with QA_CHROMA_URL or a read-only data dir)."
     )
+    upload_max_files: int = Field(20, ge=1, description="Files one drop in the chat may hold (more are refused).")
+    upload_max_bytes_per_day: int = Field(
+        200_000_000,
+        ge=1,
+        description="Bytes the chat accepts per 24 hours, all visitors together (files past it are refused).",
+    )
+    upload_replaces: bool = Field(
+        False,
+        description="Let an uploaded record with the id of an indexed article replace it (default: uploads only add).",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -32,6 +32,7 @@ class Passage:
     author: str = ""
     chunk_index: int = 0
     score: float = 0.0
+    uploaded: str = ""  # when its article was added from the chat (ISO UTC); "" for `qa ingest` articles
 
     def to_json(self) -> dict:
         """The public JSON shape (``qa ask --json`` and the chat API)."""
@@ -84,6 +85,7 @@ class Citation:
             "published_at": p.published,
             "url": p.url,
             "article_id": p.article_id,
+            "uploaded": p.uploaded,
             "excerpt": p.text,
             "excerpt_start": p.start,
             "excerpt_end": p.end,

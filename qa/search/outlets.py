@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from qa.text.outlets import outlet_name
+
 
 class OutletMatcher:
     """Finds indexed outlet names in free text, by full name or by the short name people use.
@@ -11,7 +13,10 @@ class OutletMatcher:
     "The Roar | Sports Writers Blog" is also "The Roar"; "FOX News - Health" is also "FOX News"
     (which then names every FOX News section). A one-word name written like an ordinary word
     ("fortune", "the age") is not an outlet: names must keep their capitals unless they are
-    unmistakable (TechCrunch, CBSSports.com)."""
+    unmistakable (TechCrunch, CBSSports.com).
+
+    Names and text are compared in their stored form (`qa.text.outlets.outlet_name`): "TechCrunch" with a zero-width
+    space or in full-width letters is TechCrunch; "ТechCrunch" with a Cyrillic Т is another name, never this one."""
 
     def __init__(self, outlets: list[str] | tuple[str, ...]) -> None:
         aliases: dict[str, set[str]] = {}
@@ -28,6 +33,7 @@ class OutletMatcher:
 
     def find(self, text: str) -> tuple[str, ...]:
         """Outlets named in ``text``, in the order they appear."""
+        text = outlet_name(text)
         hits: list[tuple[int, tuple[str, ...]]] = []
         taken = [False] * len(text)
         for pattern, names in self._patterns:
@@ -43,7 +49,7 @@ class OutletMatcher:
 
 
 def _aliases(outlet: str) -> set[str]:
-    name = " ".join(outlet.split())
+    name = outlet_name(outlet)
     aliases = {name}
     for separator in (" | ", " - ", ": "):
         head = name.split(separator)[0].strip()

@@ -20,6 +20,7 @@ from qa.search.validate import Request
 from qa.store.chroma import Store
 from qa.store.config import index_config
 from qa.store.embeddings.factory import make_embeddings, query_backend
+from qa.text.outlets import outlet_key
 
 EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
 NOTHING_TO_SEARCH = (
@@ -95,14 +96,15 @@ class Searcher:
 
     def resolve_outlets(self, names: list[str] | tuple[str, ...], corpus: Corpus) -> tuple[str, ...]:
         """``--outlet`` values as the names indexed in ``corpus`` (the snapshot answering: "techcrunch" ->
-        "TechCrunch"); unknown ones are refused."""
+        "TechCrunch"), compared in their matching form (`qa.text.outlets.outlet_key`: a zero-width or full-width
+        variant is the same outlet, a look-alike in another script is not); unknown ones are refused."""
         if not names:
             return ()
         known = self.outlets(corpus).names
         resolved: list[str] = []
         for name in names:
-            exact = [o for o in known if o.lower() == name.strip().lower()]
-            found = exact or list(OutletMatcher(known).find(name.strip()))
+            exact = [o for o in known if outlet_key(o) == outlet_key(name)]
+            found = exact or list(OutletMatcher(known).find(name))
             if not found:
                 listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
                 raise UnknownOutletError(f"No indexed outlet is called {name!r}. Indexed outlets: {listed}.")

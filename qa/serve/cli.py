@@ -113,6 +113,8 @@ def ingest(
     summary = ingest_with_progress(paths, settings, err, rebuild=rebuild)
     for skip in summary.skipped:
         err.print(f"[yellow]skipped[/yellow] {inert(skip)}", highlight=False, soft_wrap=True)
+    for warning in summary.warnings:  # look-alike outlets: indexed, flagged
+        err.print(f"[yellow]look-alike[/yellow] {inert(warning)}", highlight=False, soft_wrap=True)
     data = summary.to_json()
     line = (
         f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "

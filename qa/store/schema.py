@@ -58,6 +58,7 @@ class ChunkRecord:
     author: str = ""
     url: str = ""
     published: str = ""
+    uploaded: str = ""  # when the article was added from the chat; "" for `qa ingest` articles
 
 
 def chunk_metadata(record: ChunkRecord) -> dict[str, Any]:
@@ -75,6 +76,7 @@ def chunk_metadata(record: ChunkRecord) -> dict[str, Any]:
         "url": record.url,
         "published": record.published,
         "published_day": day_number(record.published),
+        "uploaded": record.uploaded,
     }
 
 
@@ -97,6 +99,7 @@ def passage_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: f
         author=str(meta.get("author", "")),
         chunk_index=int(meta.get("chunk_index", 0)),
         score=float(score),
+        uploaded=str(meta.get("uploaded", "")),  # absent from indexes written before uploads carried it
     )
 
 

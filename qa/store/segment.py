@@ -38,6 +38,7 @@ class ArticleRow(NamedTuple):
     url: str
     author: str
     published: str
+    uploaded: str = ""  # added from the chat at (ISO UTC); segments written before it have seven fields
 
 
 ARTICLE_FIELDS = ArticleRow._fields
@@ -105,7 +106,7 @@ def write_segment(
     try:
         passages = [p for a in articles for p in a.passages]
         table = [
-            ArticleRow(a.article_id, a.content_hash, p.title, p.source, p.url, p.author, p.published)
+            ArticleRow(a.article_id, a.content_hash, p.title, p.source, p.url, p.author, p.published, p.uploaded)
             for a, p in ((a, a.passages[0]) for a in articles)
         ]
         owner = np.repeat(np.arange(len(articles), dtype=np.int32), [len(a.passages) for a in articles])
@@ -178,6 +179,7 @@ class Segment:
             published=article.published,
             author=article.author,
             chunk_index=chunk_index,
+            uploaded=article.uploaded,
         )
 
     @cached_property

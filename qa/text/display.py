@@ -35,6 +35,13 @@ def short_date(iso: str) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
+def added_note(uploaded: str) -> str:
+    """``"2024-05-01T12:00:00Z"`` -> ``"added from the chat, 2024-05-01 12:00 UTC"``: where an uploaded article
+    came from, shown wherever its source is."""
+    when = (uploaded or "").replace("T", " ")[:16]
+    return f"added from the chat, {when} UTC" if when else "added from the chat"
+
+
 def source_label(source: str, published: str) -> str:
     """The head of a quote line: ``"The Verge, Nov 17, 2023"`` (outlet and date when known)."""
     outlet = outlet_display(source) or "An article"

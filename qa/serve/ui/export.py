@@ -1,8 +1,15 @@
 """The conversation as a Markdown file: each question, its answer, and its sources (outlet, date, URL and the
-quoted sentence), so a reader can check every quote without the app."""
+quoted sentence), so a reader can check every quote without the app.
+
+Everything taken from the conversation or the articles is text, never markup: ``& < >`` are HTML-escaped (no tag, no
+autolink) and Markdown's link and emphasis characters backslash-escaped (no ``[x](javascript:…)``); the only links
+are the ``<…>`` the export makes itself, of http(s) URLs only (`qa.serve.ui.safe.safe_url`), percent-encoded so none
+can close early. An article added from the chat says so beside its source."""
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import tempfile
 import time
@@ -10,9 +17,16 @@ import uuid
 import weakref
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
+
+from qa.serve.ui.safe import safe_url
+from qa.text.display import added_note
 
 TOPIC = {"type": "topic"}
 KEEP_SECONDS = 3600  # an export file is served for this long; older ones are deleted when a new one is written
+_MARKDOWN = re.compile(r"([\\`*_\[\]])")  # what starts emphasis, code or a link; backslash-escaped
+_MARKER = re.compile(r"\\\[(\d{1,3})\\\](?![(\[:])")  # an answer's own [n] marker, escaped above: kept readable
+_URL_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # kept as they are in a link; anything else (<, >, ", spaces...) percent-encoded
 
 
 def answer_record(answer_json: dict, reason: str = "") -> dict:
@@ -35,35 +49,44 @@ def conversation_markdown(records: list[dict], corpus_line: str = "", now: datet
 
 
 def _answer_lines(number: int, answer: dict, reason: str) -> list[str]:
-    lines = [f"## {number}. {_one_line(answer['question'])}", ""]
+    lines = [f"## {number}. {_inert(answer['question'])}", ""]
     if answer.get("notice"):
-        lines += [f"*{_one_line(answer['notice'])}*", ""]
+        lines += [f"*{_inert(answer['notice'])}*", ""]
     if answer["abstained"]:
-        lines += [f"**Not found in the corpus.** {reason}".rstrip(), ""]
+        lines += [f"**Not found in the corpus.** {_inert(reason)}".rstrip(), ""]
         nearest = answer.get("passages", [])[:3]
         if nearest:
             lines += ["Nearest excerpts (not an answer):", ""]
-            for p in nearest:
-                lines += [f"- {_source_line(p['title'], p['source'], p['published_at'], p['url'])}"]
+            lines += [f"- {_source_line(p)}" for p in nearest]
             lines.append("")
         return lines
-    lines += [*answer["answer"].splitlines(), "", "Sources:", ""]
+    lines += [_MARKER.sub(r"[\1]", _inert(line)) for line in answer["answer"].splitlines()]
+    lines += ["", "Sources:", ""]
     for c in answer["citations"]:
-        lines.append(f"{c['n']}. {_source_line(c['title'], c['source'], c['published_at'], c['url'])}")
-        lines += [f"   > {part}" for part in c["sentence"].splitlines() or [""]]
+        lines.append(f"{c['n']}. {_source_line(c)}")
+        lines += [f"   > {_inert(part)}" for part in c["sentence"].splitlines() or [""]]
     lines.append("")
     return lines
 
 
-def _source_line(title: str, outlet: str, published: str, url: str) -> str:
-    parts = [f"**{_one_line(title) or '(untitled article)'}**", _one_line(outlet) or "unknown outlet"]
-    parts.append(published[:10] or "date unknown")
-    line = " — ".join(parts[:2]) + f", {parts[2]}"
-    return line + (f" — <{url}>" if url else "")
+def _source_line(source: dict) -> str:
+    """``**Title** — Outlet, 2024-03-03 — <https://…>`` (+ where it came from when added from the chat)."""
+    title = _inert(source.get("title")) or "(untitled article)"
+    line = f"**{title}** — {_inert(source.get('source')) or 'unknown outlet'}, "
+    line += _inert(str(source.get("published_at") or "")[:10]) or "date unknown"
+    url = source.get("url") or ""
+    href = safe_url(url)
+    if href:
+        line += f" — <{quote(href, safe=_URL_SAFE)}>"
+    elif url:
+        line += f" — {_inert(url)} (not an http(s) link)"
+    return line + (f" — *{added_note(source['uploaded'])}*" if source.get("uploaded") else "")
 
 
-def _one_line(value: str) -> str:
-    return " ".join(str(value or "").split())
+def _inert(value: object) -> str:
+    """Text on one line that Markdown shows as it is: no HTML, no link, no emphasis."""
+    one_line = " ".join(str(value or "").split())
+    return _MARKDOWN.sub(r"\\\1", html.escape(one_line, quote=False))
 
 
 class Exports:

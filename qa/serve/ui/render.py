@@ -11,7 +11,8 @@ from qa.core.types import Answer, Citation, Passage
 from qa.serve.ui.safe import link, markdown_text, text
 from qa.serve.ui.timeline import points, render_timeline, undated
 from qa.store.stats import CorpusStats
-from qa.text.display import outlet_display
+from qa.text.display import added_note, outlet_display
+from qa.text.outlets import mixed_script
 
 NOT_FOUND_TITLE = "Not found in the corpus"
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -19,6 +20,10 @@ _BREAKS = re.compile(r"[ \t]*(?:\r?\n[ \t]*)+")  # a paragraph break shows as on
 _NEAREST = 3
 CONTEXT = 160  # characters of the excerpt shown on each side of the cited sentence (cards sit inside the chat)
 _NEAREST_CHARS = 420  # a nearest excerpt (abstention) is cut to this many characters, at a word
+LOOKALIKE = (  # beside an outlet name that mixes scripts ("ТechCrunch" with a Cyrillic Т): it may pose as another
+    ' <span class="qa-lookalike" title="This outlet name mixes letters of different scripts that look alike; '
+    'it may not be the outlet it resembles.">⚠ look-alike name</span>'
+)
 
 
 def card_id(turn: int, n: int) -> str:
@@ -140,10 +145,12 @@ def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: 
     title = link(p.url, markdown_text(p.title or "(untitled article)"))
     meta = " · ".join(
         [
-            f'<span class="qa-outlet">{markdown_text(outlet_display(p.source) or "unknown outlet")}</span>',
+            f'<span class="qa-outlet">{markdown_text(outlet_display(p.source) or "unknown outlet")}</span>'
+            + (LOOKALIKE if mixed_script(p.source) else ""),
             f'<time class="qa-date">{markdown_text(p.published[:10] or "date unknown")}</time>',
             f'<span class="qa-pos">{markdown_text(position)}</span>',
         ]
+        + ([f'<span class="qa-added">{markdown_text(added_note(p.uploaded))}</span>'] if p.uploaded else [])
     )
     return (
         f'<article class="{classes}" id="{element_id}" role="listitem">'
