@@ -21,7 +21,7 @@ from qa.core.settings import Settings
 from qa.core.types import Skip
 from qa.search.outlets import OutletMatcher
 from qa.serve.ui.export import answer_record, conversation_markdown
-from qa.serve.ui.render import answer_message
+from qa.serve.ui.render import answer_message, outlet_choices
 from qa.serve.ui.uploads import add_files, result_html, uploaded_today
 from qa.store.schema import passage_from_record
 from qa.store.segment import ArticleRow
@@ -94,6 +94,15 @@ def test_an_upload_with_an_indexed_id_and_url_is_added_beside_it(uploaded, assis
     assert forged and all(p.article_id.startswith("upload:") and p.url == GLACIER_URL for p in forged)
 
 
+def test_replacement_is_the_operators_explicit_choice(indexed_corpus, tmp_path):
+    data = tmp_path / "qa-data"
+    shutil.copytree(indexed_corpus.data_dir, data)
+    settings = indexed_corpus.model_copy(update={"data_dir": data, "upload_replaces": True})
+    (tmp_path / "forged.jsonl").write_text(_jsonl([FORGED]))
+    result = add_files([str(tmp_path / "forged.jsonl")], settings)
+    assert result.summary.updated == 1 and result.summary.added == 0  # QA_UPLOAD_REPLACES=true: as `qa ingest`
+
+
 def test_the_reserved_upload_prefix_is_refused_by_qa_ingest(tmp_path):
     feed = tmp_path / "feed.jsonl"
     feed.write_text(_jsonl([{"id": "upload:0123456789abcdef#1", "title": "t", "body": "A body."}]))
@@ -142,6 +151,10 @@ def test_outlet_names_are_normalised_for_matching():
     assert mixed_script("\u0422echCrunch") and "looks like 'TechCrunch'" in lookalike("\u0422echCrunch", ["TechCrunch"])
     assert not mixed_script("РИА Новости") and not mixed_script("BBC Русская служба") and not mixed_script("TechCrunch")
     assert lookalike("TechCrunch", ["Techcrunch", "TechCrunch"]) == ""
+    assert outlet_choices(["TechCrunch", "\u0422echCrunch"]) == [
+        ("TechCrunch", "TechCrunch"),
+        ("\u0422echCrunch ⚠ look-alike name", "\u0422echCrunch"),
+    ]
 
 
 def test_a_drop_over_the_file_quota_is_refused_whole(tmp_path):

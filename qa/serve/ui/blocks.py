@@ -21,7 +21,7 @@ from qa.serve.live import LiveAssistant  # noqa: E402
 from qa.serve.ui.callbacks import EMPTY_SOURCES, OUTPUTS, ChatHandlers  # noqa: E402
 from qa.serve.ui.examples import example_questions  # noqa: E402
 from qa.serve.ui.guard import Guard, LoginThrottle, body_limit, forwarding, upload_limit  # noqa: E402
-from qa.serve.ui.render import corpus_summary, field_note  # noqa: E402
+from qa.serve.ui.render import corpus_summary, field_note, outlet_choices  # noqa: E402
 from qa.serve.ui.safe import text  # noqa: E402
 from qa.serve.ui.style import CSS, SHOW_ANSWER, THEME_ON_LOAD, TOGGLE_THEME  # noqa: E402
 from qa.serve.ui.uploads import upload_help, uploads_blocked  # noqa: E402
@@ -111,7 +111,7 @@ def chat_column(settings: Settings, examples: list[str], outlets: list[str]) -> 
             buttons = [gr.Button(q, size="sm", elem_classes="qa-example") for q in examples]
     with gr.Accordion("Filters", open=False, elem_id="qa-filters") as filters:
         chosen = gr.Dropdown(
-            choices=outlets,
+            choices=outlet_choices(outlets),
             multiselect=True,
             label="Outlets",
             info="Only answer from these outlets (none selected: all).",

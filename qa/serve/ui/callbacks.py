@@ -24,6 +24,7 @@ from qa.serve.ui.render import (
     corpus_summary,
     error_message,
     field_note,
+    outlet_choices,
     partial_message,
     timeline_panel,
 )
@@ -237,7 +238,7 @@ class ChatHandlers:
         result = add_files(files, self.live.settings, progress=advance, on_plan=on_plan)
         if result.summary is not None and result.summary.changed:
             self.live.reload(force=True)  # searchable in this session now, not at the watcher's next look
-        outlets = gr.Dropdown(choices=list(self.live.stats().outlets))  # new outlets can be chosen
+        outlets = gr.Dropdown(choices=outlet_choices(list(self.live.stats().outlets)))  # new outlets can be chosen
         return result_html(result), self.summary(), None, outlets
 
     def ask(

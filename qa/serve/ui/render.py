@@ -159,6 +159,12 @@ def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: 
     )
 
 
+def outlet_choices(outlets: list[str]) -> list[tuple[str, str]]:
+    """The Outlets filter's choices as (label, name): a name that mixes scripts is labelled as a look-alike, so two
+    names that look the same can be told apart where they are chosen."""
+    return [(f"{name} ⚠ look-alike name" if mixed_script(name) else name, name) for name in outlets]
+
+
 def _inline(value: str) -> str:
     """Article text inside a one-line HTML block: inert, its lines joined by ``<br>`` (blank ones dropped)."""
     return "<br>".join(markdown_text(line) for line in _BREAKS.sub("\n", value).split("\n"))
