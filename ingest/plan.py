@@ -11,7 +11,7 @@ from ingest.article import Article
 from ingest.load import load_paths
 from qa.core.types import Skip
 from qa.store.schema import ManifestEntry
-from qa.text.outlets import lookalike
+from qa.text.outlets import lookalikes
 
 
 @dataclass(frozen=True)
@@ -85,15 +85,15 @@ def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) 
 
 
 def outlet_warnings(loaded: Loaded, manifest: dict[str, ManifestEntry]) -> tuple[str, ...]:
-    """A line for each outlet read that could pass for another (`qa.text.outlets.lookalike`), naming its articles."""
+    """A line for each outlet read that could pass for another (`qa.text.outlets.lookalikes`), naming its articles."""
     read: dict[str, list[Article]] = {}
     for article in loaded.articles.values():
         if article.source:
             read.setdefault(article.source, []).append(article)
-    known = {e.source for e in manifest.values() if e.source} | set(read)
+    flagged = lookalikes(read, {e.source for e in manifest.values() if e.source})
     warnings = []
     for name, articles in sorted(read.items()):
-        if reason := lookalike(name, known):
+        if reason := flagged.get(name):
             count = f"{len(articles)} articles" if len(articles) > 1 else f"article {articles[0].title[:80]!r}"
             warnings.append(f"{reason}: {count} indexed under that name, not merged with any other outlet")
     return tuple(warnings)

@@ -151,6 +151,9 @@ def test_outlet_names_are_normalised_for_matching():
     assert mixed_script("\u0422echCrunch") and "looks like 'TechCrunch'" in lookalike("\u0422echCrunch", ["TechCrunch"])
     assert not mixed_script("РИА Новости") and not mixed_script("BBC Русская служба") and not mixed_script("TechCrunch")
     assert lookalike("TechCrunch", ["Techcrunch", "TechCrunch"]) == ""
+    assert "looks like 'Tech'" in lookalike("\u0422\u0435\u0441\u04bb", ["Tech"])  # wholly Cyrillic, posing as Tech
+    assert lookalike("Tech", ["\u0422\u0435\u0441\u04bb"]) == ""  # the Latin original is not the look-alike
+    assert lookalike("РИА Новости", ["PИA Hoвocти"]) == "" and mixed_script("PИA Hoвocти")  # a Latin P posing
     assert outlet_choices(["TechCrunch", "\u0422echCrunch"]) == [
         ("TechCrunch", "TechCrunch"),
         ("\u0422echCrunch ⚠ look-alike name", "\u0422echCrunch"),

@@ -46,29 +46,56 @@ def _script(ch: str) -> str:
     return categories.alias(ch) if ch.isalpha() else ""
 
 
+@lru_cache(maxsize=4096)
+def _looks_like(ch: str, script: str) -> bool:
+    """Whether ``ch`` (of another script) can pass for a letter of ``script``."""
+    return bool(confusables.is_confusable(ch, preferred_aliases=[script.lower()]))
+
+
 def mixed_script(name: str) -> bool:
-    """Whether a word of ``name`` mixes Latin letters with letters of another script that look Latin ("ТechCrunch").
-    Names wholly in one script ("РИА Новости") and names mixing scripts word by word ("BBC Русская служба") pass."""
+    """Whether a word of ``name`` mixes Latin letters with letters of another script that look alike, either way
+    ("ТechCrunch" with a Cyrillic Т, "PИA" with a Latin P). Names wholly in one script ("РИА Новости") and names
+    mixing scripts word by word ("BBC Русская служба") pass."""
     for word in outlet_name(name).split(" "):
         scripts = {_script(ch) for ch in word} - {""}
-        if LATIN in scripts and len(scripts) > 1 and any(_script(ch) != LATIN and _latin_twin(ch) for ch in word):
-            return True
+        if LATIN not in scripts:
+            continue
+        for other in scripts - {LATIN}:
+            if any(_script(ch) == other and _looks_like(ch, LATIN) for ch in word):
+                return True
+            if any(_script(ch) == LATIN and _looks_like(ch, other) for ch in word):
+                return True
     return False
 
 
+@lru_cache(maxsize=65536)
 def skeleton(name: str) -> str:
     """``name`` with every letter that looks Latin replaced by that Latin letter, case-folded: look-alikes share it."""
     return "".join(_latin_twin(ch) or ch for ch in outlet_name(name)).casefold()
 
 
+def lookalikes(names: Iterable[str], known: Iterable[str] = ()) -> dict[str, str]:
+    """Why each of ``names`` could pass for another outlet (of ``names`` and ``known``): a word mixing scripts, or
+    a name that differs from another only by letters of another script that look the same. Names that cannot are
+    left out. Each name's skeleton is computed once, so a corpus of thousands of outlets is checked at once."""
+    names = [n for n in dict.fromkeys(names) if n]
+    shapes: dict[str, set[str]] = {}
+    for other in {*names, *known}:
+        if other:
+            shapes.setdefault(skeleton(other), set()).add(other)
+    reasons = {}
+    for name in names:
+        key = outlet_key(name)
+        twins = sorted(k for k in shapes.get(skeleton(name), ()) if outlet_key(k) != key)
+        plain = [k for k in twins if skeleton(k) == outlet_key(k) and not mixed_script(k)]  # read as written
+        like = f" (looks like {(plain or twins)[0]!r})" if twins else ""
+        if mixed_script(name):
+            reasons[name] = f"outlet {name!r} mixes Latin letters with look-alike letters of another script{like}"
+        elif plain and skeleton(name) != key:  # spelt in another script to look like a Latin name
+            reasons[name] = f"outlet {name!r} is spelt with letters of another script{like}"
+    return reasons
+
+
 def lookalike(name: str, known: Iterable[str]) -> str:
-    """Why ``name`` could pass for another outlet ("" when it cannot): a word mixing scripts, or a name that
-    differs from a known one only by letters of another script that look the same."""
-    key, shape = outlet_key(name), skeleton(name)
-    twins = sorted({k for k in known if k and outlet_key(k) != key and skeleton(k) == shape})
-    like = f" (looks like {twins[0]!r})" if twins else ""
-    if mixed_script(name):
-        return f"outlet {name!r} mixes Latin letters with look-alike letters of another script{like}"
-    if twins:
-        return f"outlet {name!r} is spelt with letters of another script{like}"
-    return ""
+    """Why ``name`` could pass for one of ``known`` ("" when it cannot); see `lookalikes`."""
+    return lookalikes([name], known).get(name, "")
