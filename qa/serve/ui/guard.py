@@ -43,9 +43,6 @@ MIN_BODY_BYTES = 4_000_000
 # anyone on the machine, or anyone behind a local proxy that appends to the header, could pick the address
 # the login throttle counts); Gradio creates its server without a parameter for it, so it is set here.
 FORWARDED_ENV = "FORWARDED_ALLOW_IPS"
-# "Add articles" takes many files in one drop: this many full-size ones (QA_MAX_FILE_BYTES each) per request
-# bounds the disk one upload can fill; Gradio stores each file as it streams, so memory stays small anyway.
-UPLOAD_FILES = 20
 
 
 @dataclass
@@ -107,8 +104,10 @@ def body_limit(settings: Settings) -> int:
 
 
 def upload_limit(settings: Settings) -> int:
-    """Bytes one upload request may carry: `UPLOAD_FILES` files of ``QA_MAX_FILE_BYTES`` and their form."""
-    return UPLOAD_FILES * settings.max_file_bytes + MIN_BODY_BYTES
+    """Bytes one upload request may carry: a full drop (``QA_UPLOAD_MAX_FILES``) of ``QA_MAX_FILE_BYTES`` files and
+    their form. This bounds the disk one upload can fill; Gradio stores each file as it streams, so memory stays
+    small anyway."""
+    return settings.upload_max_files * settings.max_file_bytes + MIN_BODY_BYTES
 
 
 class Guard:
