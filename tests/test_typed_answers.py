@@ -158,3 +158,24 @@ def test_who_lured_a_coach_away_is_her_new_employer_not_her_old_club(assistant):
         assert answer.notice and any(fact in p.text for p in answer.passages[:2]), shown(answer)
     else:
         assert any(fact in c.sentence for c in answer.citations), shown(answer)
+
+
+@pytest.mark.parametrize("outlets", [(), ("Ledger Street",)])
+def test_a_plea_of_not_guilty_is_no_verdict(assistant, outlets):
+    answer = assistant.ask("Was Tobias Renwick convicted?", outlets=list(outlets) or None)
+    direct = answer.direct
+    assert direct is None or direct.kind not in ("yes", "no"), shown(answer)  # a plea, a charge, a denial: no verdict
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Was Odile Marchetti convicted?", "was convicted on Thursday"),  # beside the plea in the same sentence
+        ("Was Greta Lindahl convicted?", "guilty on seven counts"),
+    ],
+)
+def test_a_sentence_stating_the_verdict_still_answers_yes(assistant, question, fact):
+    answer = assistant.ask(question)
+    direct = answer.direct
+    assert direct is not None and direct.kind == "yes", shown(answer)
+    assert any(fact in s for s in direct_sentences(answer)), shown(answer)

@@ -13,7 +13,7 @@ from qa.answer.claims import HEDGED, NEGATED, PLAIN, REPORTED, Stance, claim_tex
 from qa.answer.clause import clause_answer
 from qa.answer.entity import choose_name, contains_words
 from qa.answer.language import lemmas, parse_all, predicate, predicate_objects
-from qa.answer.polarity import clause_negated
+from qa.answer.polarity import VERDICT_TERMS, clause_negated, verdict_unstated
 from qa.answer.typed import of_kind, stated_words, typed_answer
 from qa.core.types import Passage
 from qa.text.question import Shape, Wants
@@ -159,19 +159,25 @@ def _states_by_parse(c: Candidate, wanted: frozenset[str], subject: list[str], t
 
 
 def clause_polarity(question: str, matches: list, subject: list[str]) -> list:
-    """A plain or negated reading corrected by the parse: the polarity of the clause stating the predicate."""
+    """A plain or negated reading corrected by the parse: the polarity of the clause stating the predicate. Asked
+    for a verdict, a sentence whose only clauses holding it are a plea, a charge or a denial is dropped."""
     named = {t for name in subject for t in canonical(name)}
     wanted = predicate(question) | predicate_objects(question)
     predicate_terms = canonical(" ".join(wanted)) if wanted else set()
     predicate_terms = predicate_terms or {t for t in canonical(question) if t not in named and t not in LIGHT_VERBS}
-    plain = [i for i, (_, how) in enumerate(matches) if how.kind in (PLAIN, NEGATED)]
-    docs = parse_all([matches[i][0].sentence for i in plain])
+    verdict = bool(predicate_terms & VERDICT_TERMS)  # then a reported plea is no claim of a verdict either
+    parsed = [i for i, (_, how) in enumerate(matches) if verdict or how.kind in (PLAIN, NEGATED)]
+    docs = parse_all([matches[i][0].sentence for i in parsed])
     out = list(matches)
-    for i, doc in zip(plain, docs, strict=True):
-        negated = clause_negated(doc, predicate_terms)
+    dropped = set()
+    for i, doc in zip(parsed, docs, strict=True):
+        if verdict and verdict_unstated(doc, predicate_terms):
+            dropped.add(i)
+            continue
+        negated = clause_negated(doc, predicate_terms) if out[i][1].kind in (PLAIN, NEGATED) else None
         if negated is not None:
             out[i] = (matches[i][0], Stance(NEGATED if negated else PLAIN))
-    return out
+    return [m for i, m in enumerate(out) if i not in dropped]
 
 
 def states(question: str, sentence: str, named_outlets: tuple[str, ...] = (), subject: list[str] | None = None) -> bool:

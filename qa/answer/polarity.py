@@ -10,22 +10,60 @@ _NEGATING_VERBS = frozenset(canonical("deny denied refuse refused fail failed re
 _NEGATORS = frozenset({"not", "n't", "never", "no", "nor", "neither", "without"})
 
 
+# a court's decision is asked; a plea, a charge, an accusation or a denial is none: "pleaded not guilty" and "denied
+# being guilty" do not answer "Was X convicted?", "was convicted" does
+VERDICT_TERMS = frozenset(canonical("convicted guilty acquitted sentenced"))
+_PLEA_VERBS = frozenset(
+    canonical("plead pleaded pleads charge charged accuse accused indict indicted allege alleged deny denied")
+)
+
+
 def clause_negated(doc, terms: set[str]) -> bool | None:
     """True when most clauses of ``doc`` holding the predicate ``terms`` (canonical stems: its verb and the nouns it
     takes) are negated, False when most state it plainly, None when none holds them or they are split evenly
-    (the caller keeps its reading)."""
-    verdicts = []
-    for token in doc:
-        if not token.is_alpha or not (canonical(token.text) & terms):
-            continue
-        verb = _clause_verb(token)
-        if verb is None:
-            continue
-        verdicts.append(_negated(verb) or any(_negator_child(t) for t in _path(token, verb)))
+    (the caller keeps its reading). For a verdict, the clauses of a plea or a charge do not count."""
+    verdicts = [
+        _negated(verb) or any(_negator_child(t) for t in _path(token, verb))
+        for token, verb in _clauses(doc, terms)
+        if not _plea(verb, terms)
+    ]
     negated = sum(verdicts)
     if not verdicts or negated * 2 == len(verdicts):
         return None
     return negated * 2 > len(verdicts)
+
+
+def verdict_unstated(doc, terms: set[str]) -> bool:
+    """Whether ``terms`` ask for a verdict (convicted, found guilty, acquitted, sentenced) and every clause of
+    ``doc`` holding them is a plea, a charge, an accusation or a denial: the sentence answers no yes/no about it."""
+    clauses = list(_clauses(doc, terms))
+    return bool(clauses) and all(_plea(verb, terms) for _, verb in clauses)
+
+
+def _clauses(doc, terms: set[str]):
+    """``(token, clause verb)`` for each word of ``doc`` holding one of ``terms``."""
+    for token in doc:
+        if not token.is_alpha or not (canonical(token.text) & terms):
+            continue
+        verb = _clause_verb(token)
+        if verb is not None:
+            yield token, verb
+
+
+def _plea(verb, terms: set[str]) -> bool:
+    """A verdict is asked and the clause is a plea, charge, accusation or denial ("pleaded not guilty", "denied
+    being guilty"): its verb, or the verb it complements, is one, and not the asked one ("Did X plead guilty?")."""
+    if not terms & VERDICT_TERMS:
+        return False
+    node = verb
+    for _ in range(8):
+        said = canonical(node.text)
+        if said & _PLEA_VERBS and not said & terms:
+            return True
+        if node.dep_ not in ("xcomp", "ccomp") or node.head is node:
+            return False
+        node = node.head
+    return False
 
 
 def _clause_verb(token):
