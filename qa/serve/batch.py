@@ -17,10 +17,16 @@ from qa.search.validate import NO_OPTIONS, Options, Request, check_history, chec
 @dataclass(frozen=True)
 class BatchQuestion:
     """One input line (``{"id", "question"}`` or ``{"query_id", "query"}``, optionally with ``history``) as a
-    checked `Request` with the run's options."""
+    checked `Request` with the run's options; ``line`` is its line number in the file."""
 
     id: str
     request: Request
+    line: int
+
+    def refused(self, exc: Exception) -> Skip:
+        """The skip line of a question refused when it is asked (e.g. nothing left to search for), named like
+        the lines refused when read: ``line N: id X: <message>``."""
+        return Skip(f"line {self.line}", f"id {self.id[:80]}: {exc}")
 
 
 def read_batch(
@@ -46,7 +52,7 @@ def batch_question(
         request = check_request(question, history=record.get("history"), options=options, settings=settings)
     except QAError as exc:
         raise BadQuestionError(f"id {question_id[:80]}: {exc}") from None
-    return BatchQuestion(question_id, request)
+    return BatchQuestion(question_id, request, number)
 
 
 def read_history(path: Path, settings: Settings | None = None) -> list[dict]:

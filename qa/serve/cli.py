@@ -239,9 +239,7 @@ def _ask_batch(assistant: Assistant, path: Path, out_path: Path, options: Option
             except BadQuestionError as exc:
                 bad += 1
                 err.print(
-                    f"[yellow]skipped[/yellow] {inert(f'{path}: id {item.id}: {exc}')}",
-                    highlight=False,
-                    soft_wrap=True,
+                    f"[yellow]skipped[/yellow] {inert(f'{path}: {item.refused(exc)}')}", highlight=False, soft_wrap=True
                 )
                 continue
             sink.write(json.dumps(batch_line(item.id, answer), ensure_ascii=False) + "\n")
