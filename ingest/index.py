@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.plan import Adopt, IngestPlan, load, plan
+from ingest.article import Article
+from ingest.plan import Adopt, IngestPlan, Truncated, load, plan
 from ingest.write import Indexer, ProgressCallback, Written
 from qa.core.errors import NothingToIngestError, QAError
 from qa.core.settings import Settings
@@ -27,6 +28,10 @@ from qa.store.lock import writer_lock
 from qa.store.schema import EntryState, ManifestEntry
 from qa.store.sync import sync_arrays
 
+# body characters embedded per write step at most (with QA_WRITE_BATCH_ARTICLES): a step's chunks and the next
+# step's, chunked ahead, are held at once (some 1,300 chunks each); 32 news articles of ordinary length are ~150,000
+WRITE_BATCH_CHARS = 1_000_000
+
 
 @dataclass
 class IngestSummary:
@@ -38,6 +43,7 @@ class IngestSummary:
     removed: int = 0
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # look-alike outlets (`ingest.plan.outlet_warnings`)
+    truncated: list[Truncated] = field(default_factory=list)
     chunks_written: int = 0
     chunks_deleted: int = 0
     recovered: int = 0
@@ -55,6 +61,7 @@ class IngestSummary:
             "removed": self.removed,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "warnings": list(self.warnings),
+            "truncated": [t.to_json() for t in self.truncated],
             "chunks_written": self.chunks_written,
             "chunks_deleted": self.chunks_deleted,
             "recovered": self.recovered,
@@ -91,7 +98,7 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
     store.check_config(index_config(settings), adopt=True)
     manifest, recovered = recover(store, store.manifest())  # the one read of the manifest in a run
     manifest, repaired = reconcile(store, manifest)
-    loaded = load(paths, settings.max_file_bytes, adopt)
+    loaded = load(paths, settings.max_file_bytes, adopt, settings.max_article_chars)
     if not loaded.articles:
         reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
         message = f"No article could be read from {', '.join(map(str, paths))} ({reasons})."
@@ -106,11 +113,13 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
         removed=len(diff.gone),
         skipped=list(diff.skipped),
         warnings=list(diff.warnings),
+        truncated=list(loaded.truncated),
         recovered=recovered + repaired,
     )
     # bumped once, before anything is written: a run stopped from here on leaves a version no arrays match
     version = store.bump_version() if summary.changed else store.version()
-    written, summary.chunks_deleted = apply(store, diff, manifest, settings, progress)
+    written, removed_chunks = apply(store, diff, manifest, settings, progress)
+    summary.chunks_deleted = removed_chunks + sum(w.deleted for w in written)  # gone articles' and updated ones'
     summary.chunks_written = sum(len(w.chunks.passages) for w in written)
     published = read_version(settings.arrays_dir)
     if summary.changed or published is None or published.version != version:
@@ -136,18 +145,36 @@ def apply(
     store: Store, diff: IngestPlan, manifest: dict[str, ManifestEntry], settings: Settings, progress: ProgressCallback
 ) -> tuple[list[Written], int]:
     """Carry out ``diff``: embed and write new or changed articles, record moves, remove what is gone.
-    Returns (what was written, chunks deleted)."""
+    Returns (what was written, chunks of removed articles deleted)."""
     written: list[Written] = []
     articles = diff.to_embed
     if articles:
         indexer = Indexer(settings, store)
-        step = settings.write_batch_articles
-        batches = [articles[first : first + step] for first in range(0, len(articles), step)]
-        for prepared in indexer.prepare_ahead(batches):
+        for prepared in indexer.prepare_ahead(write_batches(articles, settings.write_batch_articles)):
             written += indexer.write(prepared, manifest, progress)
     if diff.moved:
         store.mark(list(diff.moved))
     return written, remove(store, list(diff.gone))
+
+
+def write_batches(
+    articles: list[Article], max_articles: int, max_chars: int = WRITE_BATCH_CHARS
+) -> list[list[Article]]:
+    """``articles`` in consecutive batches of at most ``max_articles`` articles and ``max_chars`` characters of
+    body (or one longer article): a batch's chunks, and the next batch's chunked ahead, stay bounded in memory
+    however long the articles are."""
+    batches: list[list[Article]] = []
+    batch: list[Article] = []
+    size = 0
+    for article in articles:
+        if batch and (len(batch) >= max_articles or size + len(article.body) > max_chars):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(article)
+        size += len(article.body)
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def recover(store: Store, manifest: dict[str, ManifestEntry]) -> tuple[dict[str, ManifestEntry], int]:

@@ -13,13 +13,32 @@ from qa.core.types import Skip
 from qa.store.schema import ManifestEntry
 from qa.text.outlets import lookalikes
 
+CUT_SEARCH_CHARS = 10_000  # a long body is cut at the last paragraph break (else space) this close to the limit
+
+
+@dataclass(frozen=True)
+class Truncated:
+    """An article longer than ``QA_MAX_ARTICLE_CHARS``: only its first ``kept`` of ``chars`` characters are indexed."""
+
+    path: str  # "file" or "file:record"
+    chars: int
+    kept: int
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.chars:,} characters; indexed the first {self.kept:,} (QA_MAX_ARTICLE_CHARS)"
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "chars": self.chars, "indexed": self.kept}
+
 
 @dataclass(frozen=True)
 class Loaded:
-    """The articles read from the inputs (by id, first occurrence wins) and every input that was not."""
+    """The articles read from the inputs (by id, first occurrence wins), every input that was not, and the
+    articles cut to the length limit."""
 
     articles: dict[str, Article]
     skipped: tuple[Skip, ...]
+    truncated: tuple[Truncated, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,11 +65,15 @@ class IngestPlan:
 Adopt = Callable[[Article], Article]  # how a caller claims the articles read (uploads: their own ids, provenance)
 
 
-def load(paths: Iterable[Path], max_file_bytes: int, adopt: Adopt | None = None) -> Loaded:
+def load(
+    paths: Iterable[Path], max_file_bytes: int, adopt: Adopt | None = None, max_article_chars: int | None = None
+) -> Loaded:
     """Read every input (each article passed through ``adopt`` when given); a repeated article id is skipped with
-    where it was first seen."""
+    where it was first seen, and a body longer than ``max_article_chars`` is cut to that length (a `Truncated`
+    note says so)."""
     articles: dict[str, Article] = {}
     skipped: list[Skip] = []
+    truncated: list[Truncated] = []
     for item in load_paths(paths, max_file_bytes):
         if isinstance(item, Skip):
             skipped.append(item)
@@ -61,8 +84,22 @@ def load(paths: Iterable[Path], max_file_bytes: int, adopt: Adopt | None = None)
             first = articles[item.id]
             skipped.append(Skip(where_from(item), f"duplicate article id {item.id!r} (first at {where_from(first)})"))
         else:
+            if max_article_chars is not None and len(item.body) > max_article_chars:
+                chars = len(item.body)
+                item = replace(item, body=cut_body(item.body, max_article_chars))
+                truncated.append(Truncated(where_from(item), chars, len(item.body)))
             articles[item.id] = item
-    return Loaded(articles, tuple(skipped))
+    return Loaded(articles, tuple(skipped), tuple(truncated))
+
+
+def cut_body(body: str, limit: int) -> str:
+    """The first ``limit`` characters of ``body`` at most, ending at a paragraph break near the limit when there
+    is one, else at a space (a hard cut for text without either)."""
+    floor = max(1, limit - CUT_SEARCH_CHARS)
+    cut = body.rfind("\n", floor, limit + 1)
+    if cut < 0:
+        cut = max(body.rfind(" ", floor, limit + 1), body.rfind("\t", floor, limit + 1))
+    return body[: cut if cut > 0 else limit].rstrip()
 
 
 def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) -> IngestPlan:

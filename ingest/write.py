@@ -14,11 +14,14 @@ from ingest.plan import origin_of
 from qa.core.settings import Settings
 from qa.store.chroma import Store
 from qa.store.embeddings.factory import make_embeddings
-from qa.store.embeddings.model import MAX_TEXT_TOKENS, Tokenizer, get_tokenizer
+from qa.store.embeddings.model import DIMENSION, MAX_TEXT_TOKENS, Tokenizer, get_tokenizer
 from qa.store.schema import ChunkRecord, EntryState, ManifestEntry, record_passage
 from qa.store.segment import ArticleChunks
 
 ProgressCallback = Callable[[int], None]  # called with the number of articles just written
+# chunks embedded and upserted at a time: a record's vector as Python floats takes ~12 KB, so a batch of long
+# articles (thousands of chunks) never holds them all at once; large enough that Chroma's calls stay few
+WRITE_SLICE_CHUNKS = 512
 
 
 @dataclass(frozen=True)
@@ -77,51 +80,64 @@ class Indexer:
     def write(
         self, prepared: list[Prepared], previous: dict[str, ManifestEntry], progress: ProgressCallback
     ) -> list[Written]:
-        """Embed and write prepared articles (new or changed) crash-safely; returns what was written."""
+        """Embed and write prepared articles (new or changed) crash-safely; returns what was written.
+
+        The chunks are embedded and upserted `WRITE_SLICE_CHUNKS` at a time, whatever the articles' lengths:
+        only their float32 vectors are kept for the search arrays, never a whole batch's records at once."""
         pending = [
             manifest_entry(p.article, p.chunks, EntryState.PENDING, stale=_ids(previous.get(p.article.id)))
             for p in prepared
         ]
         self.store.mark(pending)
-        texts = [f"{p.prefix}\n{chunk.text}" if p.prefix else chunk.text for p in prepared for chunk in p.chunks]
-        vectors = iter(self._embed_sorted(texts))
-        records = [chunk_record(p.article, chunk, next(vectors)) for p in prepared for chunk in p.chunks]
-        self.store.upsert_chunks(records)
-        stale = [chunk_id for entry in pending for chunk_id in entry.stale_ids if chunk_id not in set(entry.chunk_ids)]
-        if stale:
-            self.store.delete_chunks(stale)
+        pairs = [(p, chunk) for p in prepared for chunk in p.chunks]
+        parts: list[np.ndarray] = []
+        for first in range(0, len(pairs), WRITE_SLICE_CHUNKS):
+            part = pairs[first : first + WRITE_SLICE_CHUNKS]
+            parts.append(self._embed_sorted([f"{p.prefix}\n{c.text}" if p.prefix else c.text for p, c in part]))
+            records = [chunk_record(p.article, c, v.tolist()) for (p, c), v in zip(part, parts[-1], strict=True)]
+            self.store.upsert_chunks(records)
+        vectors = np.concatenate(parts) if parts else np.zeros((0, DIMENSION), dtype=np.float32)
+        deleted = []
+        for entry in pending:
+            kept = set(entry.chunk_ids)
+            deleted.append([chunk_id for chunk_id in entry.stale_ids if chunk_id not in kept])
+        if any(deleted):
+            self.store.delete_chunks([chunk_id for ids in deleted for chunk_id in ids])
         done = [manifest_entry(p.article, p.chunks, EntryState.DONE) for p in prepared]
         self.store.mark(done)
         progress(len(prepared))
-        return written_articles(done, records)
+        return written_articles(prepared, done, vectors, [len(ids) for ids in deleted])
 
-    def _embed_sorted(self, texts: list[str]) -> list[list[float]]:
+    def _embed_sorted(self, texts: list[str]) -> np.ndarray:
         """Embed longest first in one order so batches hold similar lengths (less padding)."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        vectors = self.embeddings.embed_documents([texts[i] for i in order])
-        result: list[list[float]] = [[] for _ in texts]
-        for position, index in enumerate(order):
-            result[index] = vectors[position]
+        vectors = np.asarray(self.embeddings.embed_documents([texts[i] for i in order]), dtype=np.float32)
+        result = np.empty_like(vectors)
+        result[order] = vectors
         return result
 
 
 @dataclass(frozen=True)
 class Written:
-    """One article as this run wrote it: its manifest entry and its chunks (for the search arrays)."""
+    """One article as this run wrote it: its manifest entry, its chunks (for the search arrays), and how many
+    chunks of its previous version it dropped."""
 
     entry: ManifestEntry
     chunks: ArticleChunks
+    deleted: int = 0
 
 
-def written_articles(done: list[ManifestEntry], records: list[ChunkRecord]) -> list[Written]:
-    """``records`` (in the order of ``done``'s chunk ids) grouped by article, as the store now holds them."""
-    by_id = {r.id: r for r in records}
+def written_articles(
+    prepared: list[Prepared], done: list[ManifestEntry], vectors: np.ndarray, deleted: list[int]
+) -> list[Written]:
+    """The articles as the store now holds them; ``vectors`` has one row per chunk, in the order of ``prepared``."""
     out = []
-    for entry in done:
-        chunks = [by_id[i] for i in entry.chunk_ids]
-        vectors = np.asarray([r.embedding for r in chunks], dtype=np.float32).reshape(len(chunks), -1)
-        passages = tuple(record_passage(r) for r in chunks)
-        out.append(Written(entry, ArticleChunks(entry.article_id, entry.content_hash, passages, vectors)))
+    row = 0
+    for p, entry, dropped in zip(prepared, done, deleted, strict=True):
+        passages = tuple(record_passage(chunk_record(p.article, chunk, ())) for chunk in p.chunks)
+        rows = vectors[row : row + len(p.chunks)]
+        row += len(p.chunks)
+        out.append(Written(entry, ArticleChunks(entry.article_id, entry.content_hash, passages, rows), dropped))
     return out
 
 

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
 
     # Loading
     max_file_bytes: int = Field(50_000_000, ge=1, description="Larger files are skipped.")
+    max_article_chars: int = Field(
+        1_000_000,
+        ge=1_000,
+        description="Characters of an article's body indexed at most; a longer one is cut (the ingest summary says).",
+    )
 
     # Retrieval and answering
     top_k: int = Field(10, ge=1, le=100, description="Passages returned per question.")

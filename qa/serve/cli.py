@@ -115,12 +115,16 @@ def ingest(
         err.print(f"[yellow]skipped[/yellow] {inert(skip)}", highlight=False, soft_wrap=True)
     for warning in summary.warnings:  # look-alike outlets: indexed, flagged
         err.print(f"[yellow]look-alike[/yellow] {inert(warning)}", highlight=False, soft_wrap=True)
+    for note in summary.truncated:
+        err.print(f"[yellow]truncated[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
     data = summary.to_json()
     line = (
         f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
         f"{data['removed']} removed, {len(data['skipped'])} skipped; {data['chunks_written']} chunks written "
         f"in {data['seconds']:.1f} s ({data['chunks_per_second']} chunks/s)"
     )
+    if summary.truncated:
+        line += f"; {len(summary.truncated)} cut to QA_MAX_ARTICLE_CHARS"
     if summary.recovered:
         line += f"; recovered {summary.recovered} articles left half-written by an interrupted run"
     if as_json:
