@@ -13,6 +13,7 @@ from charset_normalizer import from_bytes
 
 from ingest import walk
 from ingest.article import UPLOAD_ID_PREFIX, Article
+from ingest.clean import decode_entities
 from ingest.html import parse_html
 from ingest.text import parse_markdown, parse_text
 from qa.core.types import Skip
@@ -257,14 +258,16 @@ def _clean_line(value: str) -> str:
 
 
 def _make_article(fields: dict[str, str], *, article_id: str, origin: str, record: str) -> Article:
-    body = fields["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
-    title = _clean_line(fields.get("title", "")) or _clean_line(body[:80])
+    """The one place an `Article` is built from any format: HTML entities the source left encoded are decoded here
+    (`ingest.clean.decode_entities`), in the body, title, outlet and author alike."""
+    body = decode_entities(fields["body"].replace("\r\n", "\n").replace("\r", "\n")).strip()
+    title = _clean_line(decode_entities(fields.get("title", ""))) or _clean_line(body[:80])
     return Article(
         id=article_id,
         title=title[:500],
         body=body,
-        source=outlet_name(fields.get("source", ""))[:200],
-        author=_clean_line(fields.get("author", ""))[:300],
+        source=outlet_name(decode_entities(fields.get("source", "")))[:200],
+        author=_clean_line(decode_entities(fields.get("author", "")))[:300],
         published=to_iso(fields.get("published", "")),
         url=_clean_line(fields.get("url", ""))[:2000],
         origin=origin,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.article import Article
+from ingest.clean import strip_furniture
 from ingest.load import load_paths
 from qa.core.types import Skip
 from qa.store.schema import ManifestEntry
@@ -70,7 +71,8 @@ def load(
 ) -> Loaded:
     """Read every input (each article passed through ``adopt`` when given); a repeated article id is skipped with
     where it was first seen, and a body longer than ``max_article_chars`` is cut to that length (a `Truncated`
-    note says so)."""
+    note says so). Page furniture is then taken out of the bodies, judged over the articles of this run
+    (`ingest.clean.strip_furniture`)."""
     articles: dict[str, Article] = {}
     skipped: list[Skip] = []
     truncated: list[Truncated] = []
@@ -89,7 +91,7 @@ def load(
                 item = replace(item, body=cut_body(item.body, max_article_chars))
                 truncated.append(Truncated(where_from(item), chars, len(item.body)))
             articles[item.id] = item
-    return Loaded(articles, tuple(skipped), tuple(truncated))
+    return Loaded(strip_furniture(articles).articles, tuple(skipped), tuple(truncated))
 
 
 def cut_body(body: str, limit: int) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ingest.index import ingest
-from ingest.load import load_paths
+from ingest.plan import load
 from qa.core.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -70,8 +70,8 @@ def qa_ingest(folder: Path, settings: Settings) -> dict:
 
 
 def current_bodies(folder: Path) -> dict[str, str]:
-    """Article id -> body of every article in ``folder`` now, read the way ingest reads them."""
-    return {a.id: a.body for a in load_paths([folder], 10**7) if hasattr(a, "body")}
+    """Article id -> body of every article in ``folder`` now, read the way ingest reads them (furniture removed)."""
+    return {a.id: a.body for a in load([folder], 10**7).articles.values()}
 
 
 def assert_quotes_current(answer, bodies: dict[str, str], removed: Iterable[str] = ()) -> None:
