@@ -63,7 +63,7 @@ class Assistant:
             max_sentences=self.settings.answer_sentences,
             evidence_score=found.support.score,
             threshold=self.settings.abstain_threshold,
-            notice=script_notice(question),
+            notice=" ".join(filter(None, (script_notice(question), *found.notes))),
             context=found.query.context,
             outlets=found.query.outlets,
             shape=found.query.shape,

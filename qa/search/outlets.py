@@ -1,10 +1,15 @@
-"""Outlet names in free text: by full name or the short name people use."""
+"""Outlet names in free text, by full name or the short name people use; and ``--outlet`` values as indexed names."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from qa.text.outlets import outlet_name
+from qa.core.errors import UnknownOutletError
+from qa.text.outlets import outlet_key, outlet_name
+
+LISTED_OUTLETS = 12  # a refusal names the indexed outlets when there are this few; else it points to `qa stats`
+_ARTICLE = "the "  # "Roar" is a prefix of "The Roar | Sports Writers Blog" once its article is set aside
 
 
 class OutletMatcher:
@@ -72,3 +77,56 @@ def _alias_pattern(alias: str) -> re.Pattern:
             parts.append(re.escape(word[0]) + (f"(?i:{re.escape(word[1:])})" if len(word) > 1 else ""))
     body = r"\s+".join(parts)
     return re.compile(rf"(?<![\w]){body}(?![\w])")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """``--outlet`` values as indexed outlet names, and a note for each value that stood for several outlets."""
+
+    outlets: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+def resolve_outlets(names: list[str] | tuple[str, ...], known: list[str] | tuple[str, ...]) -> Resolved:
+    """Each of ``names`` as the ``known`` outlets it stands for, in turn: the outlet of that name (compared by
+    `qa.text.outlets.outlet_key`: "techcrunch" is TechCrunch), the outlets it names the way a question would
+    (`OutletMatcher`: "FOX News" is every FOX News section), else every outlet it begins, at a word's end ("BBC"
+    is "BBC News - Technology" and "BBC News - Entertainment & Arts"; "Roar" is "The Roar | ..."). A value that
+    stands for several outlets is noted, naming them; one that stands for none is refused. A zero-width or
+    full-width variant of a name is that name; a look-alike in another script is not."""
+    resolved: list[str] = []
+    notes: list[str] = []
+    matcher = OutletMatcher(known)
+    for name in names:
+        exact = [o for o in known if outlet_key(o) == outlet_key(name)]
+        found = exact or list(matcher.find(name)) or starting_with(name, known)
+        if not found:
+            raise UnknownOutletError(unknown_outlet(name, known))
+        if len(found) > 1:
+            notes.append(f"Outlet {name!r} matched {len(found)} outlets: {', '.join(found)}.")
+        resolved.extend(o for o in found if o not in resolved)
+    return Resolved(tuple(resolved), tuple(notes))
+
+
+def starting_with(name: str, known: list[str] | tuple[str, ...]) -> list[str]:
+    """The ``known`` outlets whose name (or name after a leading "The") begins with ``name`` followed by the end
+    of a word: "BBC" begins "BBC News - Technology", "Fox" begins "FOX News - Health", "Tech" begins no outlet."""
+    key = outlet_key(name)
+    if not key:
+        return []
+    found = []
+    for outlet in known:
+        full = outlet_key(outlet)
+        for candidate in (full, full.removeprefix(_ARTICLE)):
+            if candidate.startswith(key) and not candidate[len(key) : len(key) + 1].isalnum():
+                found.append(outlet)
+                break
+    return sorted(found)
+
+
+def unknown_outlet(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """Why ``name`` is refused: every indexed outlet when they are few, else where to see them all."""
+    if len(known) <= LISTED_OUTLETS:
+        listed = ", ".join(known) or "none"
+        return f"No indexed outlet is called {name!r}. Indexed outlets: {listed}."
+    return f"No indexed outlet is called {name!r}. `qa stats` lists all {len(known)} indexed outlets."

@@ -7,20 +7,19 @@ import threading
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from qa.core.errors import BadQuestionError, EmptyIndexError, UnknownOutletError
+from qa.core.errors import BadQuestionError, EmptyIndexError
 from qa.core.settings import Settings
 from qa.core.types import Filters
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.evidence import Evidence, evidence
 from qa.search.hybrid import HybridSearch, Retrieval
-from qa.search.outlets import OutletMatcher
+from qa.search.outlets import resolve_outlets
 from qa.search.query import DEPENDS, MAYBE, Query, parse_query
 from qa.search.rank import weigh
 from qa.search.validate import Request
 from qa.store.chroma import Store
 from qa.store.config import index_config
 from qa.store.embeddings.factory import make_embeddings, query_backend
-from qa.text.outlets import outlet_key
 
 EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
 NOTHING_TO_SEARCH = (
@@ -44,6 +43,7 @@ class Found:
     query: Query
     retrieval: Retrieval
     support: Evidence
+    notes: tuple[str, ...] = ()  # what the outlet filter was read as, when a name stood for several outlets
 
 
 class Searcher:
@@ -94,23 +94,6 @@ class Searcher:
                 self._outlets = OutletList(version, names, years[-1] if years else None)
             return self._outlets
 
-    def resolve_outlets(self, names: list[str] | tuple[str, ...], corpus: Corpus) -> tuple[str, ...]:
-        """``--outlet`` values as the names indexed in ``corpus`` (the snapshot answering: "techcrunch" ->
-        "TechCrunch"), compared in their matching form (`qa.text.outlets.outlet_key`: a zero-width or full-width
-        variant is the same outlet, a look-alike in another script is not); unknown ones are refused."""
-        if not names:
-            return ()
-        known = self.outlets(corpus).names
-        resolved: list[str] = []
-        for name in names:
-            exact = [o for o in known if outlet_key(o) == outlet_key(name)]
-            found = exact or list(OutletMatcher(known).find(name))
-            if not found:
-                listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-                raise UnknownOutletError(f"No indexed outlet is called {name!r}. Indexed outlets: {listed}.")
-            resolved.extend(o for o in found if o not in resolved)
-        return tuple(resolved)
-
     def parse(self, question: str, history: tuple[dict, ...] | list[dict] = (), *, corpus: Corpus) -> Query:
         """``question`` read against ``corpus``: outlets, dates, the turn it continues, its terms (stemmed once)."""
         known = self.outlets(corpus)
@@ -124,25 +107,26 @@ class Searcher:
         A question that may or may not continue the conversation (`Query.need` MAYBE) is first searched
         alone; the earlier turns are folded in only when the question alone finds too little support."""
         corpus = self.corpus()
-        filters = request.filters
-        if filters.outlets:
-            filters = replace(filters, outlets=self.resolve_outlets(filters.outlets, corpus))
+        filters, notes = request.filters, ()
+        if filters.outlets:  # as the names indexed in the snapshot answering ("BBC": both BBC News outlets, noted)
+            resolved = resolve_outlets(filters.outlets, self.outlets(corpus).names)
+            filters, notes = replace(filters, outlets=resolved.outlets), resolved.notes
         k = request.k or self.settings.top_k
         query = self.parse(request.question, request.history, corpus=corpus)
         if not query.search_terms:
             raise BadQuestionError(NOTHING_TO_SEARCH)
         if query.need == MAYBE:
-            alone = self._search(self.parse(request.question, corpus=corpus), k, filters, corpus)
+            alone = self._search(self.parse(request.question, corpus=corpus), k, filters, corpus, notes)
             if alone.support.score >= self.settings.abstain_threshold:
                 return alone
             query = replace(query, need=DEPENDS)
-        return self._search(query, k, filters, corpus)
+        return self._search(query, k, filters, corpus, notes)
 
-    def _search(self, query: Query, k: int, filters: Filters, corpus: Corpus) -> Found:
+    def _search(self, query: Query, k: int, filters: Filters, corpus: Corpus, notes: tuple[str, ...] = ()) -> Found:
         retrieval = self.hybrid.retrieve(query, k, filters, corpus=corpus)
         passage_terms = corpus.bm25.terms([f"{p.title}\n{p.text}" for p in retrieval.passages])
         support = evidence(retrieval.top_dense, query.rarity, passage_terms)
-        return Found(query, retrieval, support)
+        return Found(query, retrieval, support, notes)
 
     def close(self) -> None:
         """Release the store (if it was opened)."""
