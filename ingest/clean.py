@@ -29,10 +29,18 @@ _WORD = re.compile(r"\w+")
 # not news: two articles can share a paragraph because one story was filed twice (a match preview and its
 # update); three that share it word for word are a template. Measured on MultiHop-RAG (bench/boilerplate.py).
 MIN_ARTICLES = 3
-# ... when it reads like a sentence (this many words): "Sign up for Verge Deals ..." goes; a short recurring line
-# ("Sony WF-1000XM5", "Where to watch: Netflix", "First quarter") is usually a heading that names what follows
-MIN_WORDS = 8
-# ... or, short, when it is in at least this share of the outlet's articles ("Advertisement" in every NYT article)
+# ... when it speaks to the reader rather than reports: a call to act (sign up, subscribe, click, follow, share),
+# the publisher's business (ads, affiliate links, copyright, photo credits). A recurring paragraph without such a
+# cue can be news an outlet repeats as a standfirst (The Verge's "on trial for seven counts of wire fraud" in
+# four trial stories): it stays unless it is in most of the outlet's articles
+_FURNITURE = re.compile(
+    r"\b(?:sign(?:ing)? ?up|newsletters?|subscri(?:be|bers?|ption)|click here|apps?|advertisement|affiliate|"
+    r"earn a commission|copyright|promo code|deals|follow us|share|e-?mail|inbox|notifications|feedback|try again|"
+    r"photograph)\b|©",
+    re.IGNORECASE,
+)
+# ... or, whatever it says, when it is in at least this share of the outlet's articles ("Advertisement" in every
+# NYT article, a fantasy column's "Start 'em ... Sit 'em" key)
 MIN_SHARE = 0.5
 
 
@@ -96,12 +104,12 @@ def _counts(articles: Iterable[Article]) -> tuple[dict[bytes, int], dict[str, in
 def _recurring(paragraph: str, shared: int, outlet_articles: int) -> bool:
     if shared < MIN_ARTICLES:
         return False
-    return len(_WORD.findall(paragraph)) >= MIN_WORDS or shared >= MIN_SHARE * outlet_articles
+    return bool(_FURNITURE.search(paragraph)) or shared >= MIN_SHARE * outlet_articles
 
 
 def strip_furniture(articles: dict[str, Article]) -> Cleaned:
     """Every article without its template paragraphs and without paragraphs that recur in `MIN_ARTICLES` or more
-    articles of its outlet among ``articles`` (see `MIN_WORDS`, `MIN_SHARE`). A body left with nothing is kept
+    articles of its outlet among ``articles`` (see `_FURNITURE`, `MIN_SHARE`). A body left with nothing is kept
     whole (the text is all there is). A body with nothing removed is returned untouched."""
     seen, per_outlet = _counts(articles.values())
     cleaned: dict[str, Article] = {}

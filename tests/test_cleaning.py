@@ -84,6 +84,25 @@ def test_a_plain_placeholder_and_an_article_that_is_all_furniture_are_kept():
     assert cleaned.articles == {"code": code, "bare": bare} and not cleaned.removed
 
 
+def test_a_news_standfirst_repeated_across_a_story_stays_and_only_prompts_go():
+    """A paragraph an outlet repeats atop a run of stories ("X is on trial for seven counts...") is news: without
+    a call to the reader it stays, unless it is in most of the outlet's articles."""
+    standfirst = "Mayor Ilse Varga is on trial for four counts of bribery; the Port Authority alleges kickbacks."
+    prompt = "Follow us for daily trial updates and sign up for alerts."
+    articles = {
+        f"tt-{n}": Article(
+            id=f"tt-{n}",
+            title=f"Day {n}",
+            source="Trial Times",
+            body=f"Witness {n} testified on day {n}.\n\n" + (f"{standfirst}\n\n{prompt}" if n < 3 else "More later."),
+        )
+        for n in range(7)
+    }
+    cleaned = strip_furniture(articles)
+    assert all(standfirst in cleaned.articles[f"tt-{n}"].body for n in range(3))
+    assert all(prompt not in cleaned.articles[f"tt-{n}"].body for n in range(3))
+
+
 @pytest.fixture()
 def quick(monkeypatch):
     for key, value in QUICK_INGEST.items():
