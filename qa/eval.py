@@ -24,6 +24,7 @@ from qa.eval_answers import (
     generation_summary,
     percentile,
 )
+from qa.eval_followups import conversation_row, conversation_turns
 from qa.search.validate import Options, check_history, check_request, max_request_chars
 from qa.store.embeddings.model import get_tokenizer
 
@@ -41,6 +42,7 @@ class Example:
     facts: tuple[str, ...] = ()
     outlet: str = ""
     query_id: str = ""  # a topic switch's second question, in the dev questions file beside it
+    turns: tuple[dict, ...] = ()  # a conversation (`qa.eval_followups`): its questions with gold URLs
 
     @property
     def answerable(self) -> bool:
@@ -64,6 +66,9 @@ def read_dataset(path: Path, parse) -> Iterator:
 def example_from_record(record: object, number: int = 0) -> Example:
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
+    if "turns" in record:
+        turns = conversation_turns(record)
+        return Example(str(record.get("id", number)), turns[-1]["question"], "conversation", turns=turns)
     question = record.get("question", record.get("query"))
     if not isinstance(question, str):
         raise ValueError('no "question" (or "query") string')
@@ -168,6 +173,7 @@ class Report:
 
 METRICS = ("hits@4", "hits@10", "mrr@10", "map@10", "doc_recall@10", "all_gold@10")
 SWITCH_METRICS = ("hits@4", "hits@10", "doc_recall@10")  # a topic switch: asked after turn 1 / asked alone
+CONVERSATION_METRICS = ("turn1@4", "turn2@4")  # a pronoun follow-up conversation (`qa.eval_followups`)
 
 
 def _kind_accuracy(rows: list[dict]) -> dict:
@@ -183,6 +189,8 @@ def _aggregate(rows: list[dict]) -> dict:
             result[name] = round(statistics.fmean(values), 4)
     _rate(result, "null_abstention", [r["abstained"] for r in rows if r["kind"] == "null_query"])
     _rate(result, "false_abstention", [r["abstained"] for r in rows if r["kind"] not in ("null_query", "followup")])
+    for name in CONVERSATION_METRICS:
+        _rate(result, name, [r[name] for r in rows if name in r])
     _rate(result, "answer_contains_gold", [r["answer_contains"] for r in rows if "answer_contains" in r])
     _rate(result, "followup@4", [r["followup@4"] for r in rows if "followup@4" in r])
     _rate(result, "direct_exact", [r["direct_exact"] for r in rows if "direct_exact" in r])
@@ -233,6 +241,7 @@ COLUMNS = (
     "direct_wrong",
     "null_with_direct",
     "followup@4",
+    *CONVERSATION_METRICS,
     *(f"switch_{m}" for m in SWITCH_METRICS),
     *GENERATION_RATES,
 )
@@ -264,6 +273,9 @@ def run_eval(
             continue
         started = time.perf_counter()
         try:
+            if item.kind == "conversation":
+                report.add(conversation_row(assistant, item, k or 10))
+                continue
             if item.kind == "switch":
                 report.add(_switch_row(assistant, item, gold, k or 10, count_tokens))
                 continue

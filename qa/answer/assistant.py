@@ -58,7 +58,7 @@ class Assistant:
         started = time.perf_counter()
         found = self.searcher.find(request)
         answer = compose(
-            question,
+            found.query.asked,  # a follow-up's he/she spelled out: the sentences about that person are quoted
             found.retrieval.passages,
             max_sentences=self.settings.answer_sentences,
             evidence_score=found.support.score,
@@ -69,6 +69,7 @@ class Assistant:
             shape=found.query.shape,
             embed=self.searcher.hybrid.embeddings.embed_documents,
         )
+        answer = replace(answer, question=question)
         if generate and not answer.abstained:  # weak evidence: nothing for a model to cite either
             embeddings = make_embeddings(query_backend(self.settings), threads=self.settings.embed_threads)
             events = answer_with_model(

