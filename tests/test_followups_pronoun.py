@@ -37,6 +37,7 @@ def test_she_is_the_person_the_earlier_answer_named(assistant):
     follow = assistant.ask("What did she say about the United States?", history=history)
     assert follow.question == "What did she say about the United States?"
     assert follow.citations[0].sentence.startswith(ABOUT_HER)  # not the envoy's sentence on the United States
+    assert "Read as: “What did Ada Quinlan say about the United States?”" in follow.notice  # the guess is shown
 
 
 def test_he_is_the_person_the_earlier_question_named():

@@ -63,7 +63,7 @@ class Assistant:
             max_sentences=self.settings.answer_sentences,
             evidence_score=found.support.score,
             threshold=self.settings.abstain_threshold,
-            notice=" ".join(filter(None, (script_notice(question), *found.notes))),
+            notice=" ".join(filter(None, (script_notice(question), *found.notes, read_as(found.query.resolved)))),
             context=found.query.context,
             outlets=found.query.outlets,
             shape=found.query.shape,
@@ -86,6 +86,11 @@ class Assistant:
     def close(self) -> None:
         """Release the store; the assistant cannot answer afterwards."""
         self.searcher.close()
+
+
+def read_as(resolved: str) -> str:
+    """Which name a follow-up's he/she/they was read as, said so a wrong guess is seen, not silently answered."""
+    return f"Read as: “{resolved}”." if resolved else ""
 
 
 def script_notice(question: str) -> str:
