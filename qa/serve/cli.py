@@ -1,5 +1,6 @@
 """The ``qa`` command line: ingest, stats, ask, eval, serve. Checks what it is given and renders results; the
-store, the search and the answers are the lower layers' (it never opens Chroma itself)."""
+store, the search and the answers are the lower layers' (it never opens Chroma itself). Each command imports
+the layers it uses in its body, so none loads another's (tests/test_imports_and_backend.py)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,23 @@ import json
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError  # typer (pinned) bundles its own click
 
-from qa.answer.assistant import Assistant
 from qa.core.errors import BadOptionError, BadQuestionError, QAError, UnknownOutletError
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Skip
-from qa.eval import run_eval
-from qa.eval_natural import is_natural, run_natural
 from qa.search.validate import Options, check_k, check_options, check_request
 from qa.serve.batch import batch_line, read_batch, read_history
 from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_model_server
 from qa.serve.progress import ingest_with_progress, progress_bar
 from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_natural, render_stats
-from qa.store.stats import read_stats
+
+if TYPE_CHECKING:
+    from qa.answer.assistant import Assistant
 
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
@@ -132,8 +132,17 @@ def ingest(
         sys.stdout.write(json.dumps(data) + "\n")
     else:
         out.print(line, soft_wrap=True)
+    _backend_note(settings, summary.backend)
     if strict and summary.skipped:
         raise typer.Exit(1)
+
+
+def _backend_note(settings: Settings, used: str) -> None:
+    """Say how to switch when ``auto`` kept an index's backend that is not this CPU's choice."""
+    from qa.store.config import backend_note
+
+    if note := backend_note(settings.embed_backend, used):
+        err.print(f"[yellow]note[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -144,12 +153,16 @@ def stats(
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
 ) -> None:
-    """What is indexed: articles, chunks, outlets, dates, model, store."""
-    stats = read_stats(settings_from(data_dir, collection, chroma_url))
+    """What is indexed: articles, chunks, outlets, dates, model and embedding backend, store."""
+    from qa.store.stats import read_stats
+
+    settings = settings_from(data_dir, collection, chroma_url)
+    stats = read_stats(settings)
     if as_json:
         sys.stdout.write(json.dumps(stats.to_json()) + "\n")
     else:
         render_stats(stats, out)
+    _backend_note(settings, stats.backend)
 
 
 Since = Annotated[
@@ -201,6 +214,8 @@ def ask(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Answer a question with verbatim, cited excerpts (or say the corpus does not answer it)."""
+    from qa.answer.assistant import Assistant
+
     if (question is None) == (batch is None):
         raise BadOptionError("Give either a QUESTION or --batch FILE.jsonl.")
     if batch is not None and out_path is None:
@@ -268,6 +283,10 @@ def evaluate(
 ) -> None:
     """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency;
     direct answers and quotes on a natural-questions file."""
+    from qa.answer.assistant import Assistant
+    from qa.eval import run_eval
+    from qa.eval_natural import is_natural, run_natural
+
     settings = settings_from(data_dir, collection, chroma_url)
     assistant = Assistant(settings)
     natural = is_natural(dataset)
