@@ -133,7 +133,8 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
         after = {k: e for k, e in manifest.items() if k not in gone} | {w.entry.article_id: w.entry for w in written}
         chunks = {w.entry.article_id: w.chunks for w in written}
         sync_arrays(store, settings.arrays_dir, index_config(settings), version, manifest=after, written=chunks)
-    prepare_query_model(settings)
+    if summary.changed:  # a no-op run leaves the model as the run that built the index prepared it
+        prepare_query_model(settings)
     return summary
 
 
