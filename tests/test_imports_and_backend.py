@@ -18,8 +18,8 @@ from qa.core.settings import Settings
 from qa.serve.cli import app
 from qa.store.arrays import read_version
 from qa.store.chroma import Store
-from qa.store.config import backend_note, settle_backend
-from qa.store.embeddings.cpu import choose_backend, cpu_backend, parse_flags
+from qa.store.config import settle_backend
+from qa.store.embeddings.cpu import backend_note, choose_backend, cpu_backend, parse_flags
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "transformers", "gradio", "chromadb", "spacy", "onnxruntime", "openai", "langchain_openai")
@@ -84,7 +84,6 @@ def test_ingest_with_a_cached_onnx_model_loads_neither_torch_nor_the_chat_nor_th
     assert loaded_by("ingest", article, data_dir=tmp_path) == ["chromadb", "ingest.index", "qa.store.chroma"]
 
 
-@pytest.mark.xfail(reason="qa/answer/llm.py imports langchain_openai at module level until its own fix", strict=False)
 def test_no_command_loads_the_openai_client_without_generation(indexed_corpus):
     for args in (("--help",), ("ask", "Why is Nimbus recalling e-bikes?"), ("stats",)):
         loaded = loaded_by(*args, data_dir=indexed_corpus.data_dir)

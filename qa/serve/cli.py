@@ -1,6 +1,5 @@
 """The ``qa`` command line: ingest, stats, ask, eval, serve. Checks what it is given and renders results; the
-store, the search and the answers are the lower layers' (it never opens Chroma itself). Each command imports
-the layers it uses in its body, so none loads another's (tests/test_imports_and_backend.py)."""
+store, the search and the answers are the lower layers', each imported by the commands that use it alone."""
 
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ from qa.serve.batch import batch_line, read_batch, read_history
 from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_model_server
 from qa.serve.progress import ingest_with_progress, progress_bar
 from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_natural, render_stats
+from qa.store.embeddings.cpu import backend_note
 
 if TYPE_CHECKING:
     from qa.answer.assistant import Assistant
@@ -139,8 +139,6 @@ def ingest(
 
 def _backend_note(settings: Settings, used: str) -> None:
     """Say how to switch when ``auto`` kept an index's backend that is not this CPU's choice."""
-    from qa.store.config import backend_note
-
     if note := backend_note(settings.embed_backend, used):
         err.print(f"[yellow]note[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
 
@@ -154,7 +152,7 @@ def stats(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """What is indexed: articles, chunks, outlets, dates, model and embedding backend, store."""
-    from qa.store.stats import read_stats
+    from qa.store.stats import read_stats  # opens Chroma: for this command alone
 
     settings = settings_from(data_dir, collection, chroma_url)
     stats = read_stats(settings)

@@ -26,18 +26,6 @@ def settle_backend(settings: Settings, stored: dict | None) -> Settings:
     return settings.model_copy(update={"embed_backend": backend})
 
 
-def backend_note(requested: str, used: str) -> str:
-    """What to do when ``auto`` kept an index's backend that is not this CPU's choice ("" otherwise)."""
-    best = cpu_backend()
-    if requested != AUTO_BACKEND or used == best:
-        return ""
-    return (
-        f"The index keeps the {used} backend it was built with; this CPU runs {best} faster "
-        f"(see the README's backend table): `qa ingest --rebuild PATHS` re-embeds everything with {best}, "
-        f"QA_EMBED_BACKEND={used} keeps it without this note."
-    )
-
-
 def index_config(settings: Settings) -> dict:
     """What the index was (or is about to be) built with."""
     return {

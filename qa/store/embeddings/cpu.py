@@ -54,3 +54,15 @@ def cpu_backend() -> str:
 def concrete_backend(backend: str) -> str:
     """``backend``, with ``auto`` read as the backend a new index gets on this CPU."""
     return cpu_backend() if backend == AUTO_BACKEND else backend
+
+
+def backend_note(requested: str, used: str) -> str:
+    """What to do when ``auto`` kept an index's backend that is not this CPU's choice ("" otherwise)."""
+    best = cpu_backend()
+    if requested != AUTO_BACKEND or used == best:
+        return ""
+    return (
+        f"The index keeps the {used} backend it was built with; this CPU runs {best} faster "
+        f"(see the README's backend table): `qa ingest --rebuild PATHS` re-embeds everything with {best}, "
+        f"QA_EMBED_BACKEND={used} keeps it without this note."
+    )
