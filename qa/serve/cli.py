@@ -20,8 +20,7 @@ from qa.search.validate import Options, check_k, check_options, check_request
 from qa.serve.batch import batch_line, read_batch, read_history
 from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_model_server
 from qa.serve.progress import ingest_with_progress, progress_bar
-from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_natural, render_stats
-from qa.store.embeddings.cpu import backend_note
+from qa.serve.terminal import inert, json_line, render_answer, render_backend_note, render_stats
 
 if TYPE_CHECKING:
     from qa.answer.assistant import Assistant
@@ -132,15 +131,9 @@ def ingest(
         sys.stdout.write(json.dumps(data) + "\n")
     else:
         out.print(line, soft_wrap=True)
-    _backend_note(settings, summary.backend)
+    render_backend_note(get_settings().embed_backend, summary.backend, err)  # the backend has no option
     if strict and summary.skipped:
         raise typer.Exit(1)
-
-
-def _backend_note(settings: Settings, used: str) -> None:
-    """Say how to switch when ``auto`` kept an index's backend that is not this CPU's choice."""
-    if note := backend_note(settings.embed_backend, used):
-        err.print(f"[yellow]note[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -154,13 +147,12 @@ def stats(
     """What is indexed: articles, chunks, outlets, dates, model and embedding backend, store."""
     from qa.store.stats import read_stats  # opens Chroma: for this command alone
 
-    settings = settings_from(data_dir, collection, chroma_url)
-    stats = read_stats(settings)
+    stats = read_stats(settings_from(data_dir, collection, chroma_url))
     if as_json:
         sys.stdout.write(json.dumps(stats.to_json()) + "\n")
     else:
         render_stats(stats, out)
-    _backend_note(settings, stats.backend)
+    render_backend_note(get_settings().embed_backend, stats.backend, err)
 
 
 Since = Annotated[
@@ -284,6 +276,7 @@ def evaluate(
     from qa.answer.assistant import Assistant
     from qa.eval import run_eval
     from qa.eval_natural import is_natural, run_natural
+    from qa.serve.terminal import render_eval, render_natural
 
     settings = settings_from(data_dir, collection, chroma_url)
     assistant = Assistant(settings)

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qa.core.types import Answer
+from qa.store.embeddings.cpu import backend_note
 from qa.text.display import outlet_display, short_date
 
 if TYPE_CHECKING:  # the store and eval layers: only for the commands that render them (`inert` is for every one)
@@ -170,6 +171,12 @@ NATURAL_SHARES = (
     "unanswerable_abstained",
     "unanswerable_with_direct",
 )
+
+
+def render_backend_note(requested: str, used: str, console: Console) -> None:
+    """How to switch when ``auto`` kept an index's backend that is not this CPU's choice (nothing otherwise)."""
+    if note := backend_note(requested, used):
+        console.print(f"[yellow]note[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
 
 
 def render_stats(stats: CorpusStats, out: Console) -> None:
