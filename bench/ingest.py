@@ -1,6 +1,7 @@
 """Ingestion speed: the LangChain tutorial pipeline against our ``ingest()``, on the same articles, in one run.
 
-Usage: ``python bench/ingest.py [--quick] [--backends torch,torch-bf16] [--corpus PATH] [--json]``.
+Usage: ``python -P bench/ingest.py [--quick] [--backends auto,torch] [--corpus PATH] [--json]`` (``-P``: the script
+would otherwise shadow the ``ingest`` package it times).
 
 In one process, on the same articles (MultiHop-RAG, or its first 60 with ``--quick``):
 1. the tutorial: RecursiveCharacterTextSplitter(1000, 200) -> HuggingFaceEmbeddings(packaged model)
@@ -163,7 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"first {QUICK_ARTICLES} articles only")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--backends", default="torch,torch-bf16", help="comma-separated embedding backends")
+    parser.add_argument("--backends", default="auto", help="comma-separated embedding backends (auto: this CPU's)")
     parser.add_argument("--no-tutorial", action="store_true", help="time our ingest only")
     parser.add_argument("--json", action="store_true", help="also print the rows as JSON")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep the indexes (e.g. for qa eval)")

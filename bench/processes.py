@@ -170,7 +170,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-chat", action="store_true")
-    parser.add_argument("--backends", default="torch-bf16", help="embedding backends of `qa ingest`, comma-separated")
+    parser.add_argument("--backends", default="auto", help="embedding backends of `qa ingest`, comma-separated")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qa-processes-") as folder:

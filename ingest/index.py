@@ -22,7 +22,7 @@ from qa.core.settings import Settings
 from qa.core.types import Skip
 from qa.store.arrays import read_version
 from qa.store.chroma import Store
-from qa.store.config import index_config
+from qa.store.config import index_config, settle_backend
 from qa.store.embeddings.factory import make_embeddings, query_backend
 from qa.store.lock import writer_lock
 from qa.store.schema import EntryState, ManifestEntry
@@ -48,6 +48,7 @@ class IngestSummary:
     chunks_deleted: int = 0
     recovered: int = 0
     seconds: float = 0.0
+    backend: str = ""  # the embedding backend of the index (``auto`` settled: `qa.store.config.settle_backend`)
 
     @property
     def changed(self) -> bool:
@@ -65,6 +66,7 @@ class IngestSummary:
             "chunks_written": self.chunks_written,
             "chunks_deleted": self.chunks_deleted,
             "recovered": self.recovered,
+            "backend": self.backend,
             "seconds": round(self.seconds, 3),
             "chunks_per_second": round(self.chunks_written / self.seconds, 1) if self.seconds else 0.0,
         }
@@ -95,6 +97,7 @@ def ingest(
 def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, progress, on_plan, adopt) -> IngestSummary:
     if rebuild:
         store.reset()
+    settings = settle_backend(settings, store.stored_config())
     store.check_config(index_config(settings), adopt=True)
     manifest, recovered = recover(store, store.manifest())  # the one read of the manifest in a run
     manifest, repaired = reconcile(store, manifest)
@@ -115,6 +118,7 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
         warnings=list(diff.warnings),
         truncated=list(loaded.truncated),
         recovered=recovered + repaired,
+        backend=settings.embed_backend,
     )
     # bumped once, before anything is written: a run stopped from here on leaves a version no arrays match
     version = store.bump_version() if summary.changed else store.version()
@@ -129,7 +133,8 @@ def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, pro
         after = {k: e for k, e in manifest.items() if k not in gone} | {w.entry.article_id: w.entry for w in written}
         chunks = {w.entry.article_id: w.chunks for w in written}
         sync_arrays(store, settings.arrays_dir, index_config(settings), version, manifest=after, written=chunks)
-    prepare_query_model(settings)
+    if summary.changed:  # a no-op run leaves the model as the run that built the index prepared it
+        prepare_query_model(settings)
     return summary
 
 

@@ -132,8 +132,9 @@ def test_index_built_with_one_backend_refuses_the_other(indexed_corpus, tmp_path
     """Vectors from two backends never mix: querying or ingesting with another backend says how to fix it."""
     from ingest.index import ingest
     from qa.answer.assistant import Assistant
+    from qa.store.chroma import Store
 
-    built_with = indexed_corpus.embed_backend
+    built_with = Store(indexed_corpus).stored_config()["backend"]  # QA_EMBED_BACKEND=auto: this CPU's choice
     other_backend = "torch" if built_with != "torch" else "torch-bf16"
     other = Settings(**{**indexed_corpus.model_dump(), "embed_backend": other_backend})
     expected = rf"backend: index has '{built_with}', settings say '{other_backend}'.*--rebuild"

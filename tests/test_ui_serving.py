@@ -58,7 +58,9 @@ def test_answers_from_old_snapshot_during_ingest_then_swaps(corpus_and_settings)
         shutil.copy(FIXTURES / "hostile" / "lighthouse-hostile.md", corpus)
         (corpus / "harbor-bridge.txt").write_text((corpus / "harbor-bridge.txt").read_text() + "\n\nEdited.\n")
         errors: list[BaseException] = []
-        worker = threading.Thread(target=lambda: _run(errors, ingest, [corpus], settings))
+        answered = threading.Event()  # the ingest, its chunks written, waits for one answer from the old snapshot
+        written = lambda done: answered.wait(timeout=60)  # noqa: E731 - (a fast backend could finish first)
+        worker = threading.Thread(target=lambda: _run(errors, ingest, [corpus], settings, progress=written))
         worker.start()
         answered_during = 0
         while worker.is_alive():
@@ -69,6 +71,7 @@ def test_answers_from_old_snapshot_during_ingest_then_swaps(corpus_and_settings)
             if worker.is_alive():
                 assert live.stats().corpus_version == before.corpus_version
                 answered_during += 1
+                answered.set()
         worker.join()
         assert not errors, errors
         assert answered_during > 0
@@ -100,9 +103,9 @@ def test_no_snapshot_is_taken_while_the_writer_lock_is_held(corpus_and_settings)
         live.close()
 
 
-def _run(errors: list, fn, *args) -> None:
+def _run(errors: list, fn, *args, **kwargs) -> None:
     try:
-        fn(*args)
+        fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - reported by the test
         errors.append(exc)
 

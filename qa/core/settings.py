@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+AUTO_BACKEND = "auto"  # the embedding backend chosen per index and CPU (qa.store.config.settle_backend)
+
 
 class Settings(BaseSettings):
     """Every knob of the assistant; each field can be set as ``QA_<NAME>``."""
@@ -26,8 +28,9 @@ class Settings(BaseSettings):
 
     # Embedding
     embed_backend: str = Field(
-        "torch-bf16",
-        description="Embedding backend: torch-bf16 (same dev-set quality as fp32, ~2x faster), torch, onnx, onnx-int8.",
+        AUTO_BACKEND,
+        description="Embedding backend: auto (an index keeps the one it was built with; a new index takes torch-bf16 "
+        "on a CPU with bf16 units, else onnx), torch-bf16, torch, onnx, onnx-int8.",
     )
     query_backend: str = Field(
         "auto",

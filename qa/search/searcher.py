@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from qa.core.errors import BadQuestionError, EmptyIndexError
-from qa.core.settings import Settings
+from qa.core.settings import AUTO_BACKEND, Settings
 from qa.core.types import Filters
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.evidence import Evidence, evidence
@@ -17,8 +17,9 @@ from qa.search.outlets import resolve_outlets
 from qa.search.query import DEPENDS, MAYBE, Query, parse_query
 from qa.search.rank import weigh
 from qa.search.validate import Request
+from qa.store.arrays import read_version
 from qa.store.chroma import Store
-from qa.store.config import index_config
+from qa.store.config import index_config, settle_backend
 from qa.store.embeddings.factory import make_embeddings, query_backend
 
 EMPTY_INDEX = "The index is empty: run `qa ingest corpus/` first."
@@ -55,16 +56,30 @@ class Searcher:
         self._outlets: OutletList | None = None
 
     @cached_property
+    def _chroma(self) -> Store:
+        return Store(self.settings)
+
+    @cached_property
+    def index_settings(self) -> Settings:
+        """The settings with the index's embedding backend (``auto`` settled): from the published search arrays'
+        configuration, or from Chroma when there are none (or with a server, where they may lag behind)."""
+        if self.settings.embed_backend != AUTO_BACKEND:
+            return self.settings
+        file = None if self.settings.chroma_url else read_version(self.settings.arrays_dir)
+        return settle_backend(self.settings, file.config if file else self._chroma.stored_config())
+
+    @cached_property
     def store(self) -> Store:
         """Chroma, opened only when needed (server mode, statistics, rebuilding missing search arrays)."""
-        store = Store(self.settings)
-        store.check_config(index_config(self.settings), adopt=False)
+        store = self._chroma
+        store.check_config(index_config(self.index_settings), adopt=False)
         return store
 
     @cached_property
     def hybrid(self) -> HybridSearch:
-        embeddings = make_embeddings(query_backend(self.settings), threads=self.settings.embed_threads)
-        return HybridSearch(CorpusCache(self.settings, lambda: self.store), embeddings, self.settings)
+        settings = self.index_settings
+        embeddings = make_embeddings(query_backend(settings), threads=settings.embed_threads)
+        return HybridSearch(CorpusCache(settings, lambda: self.store), embeddings, settings)
 
     def current(self) -> Corpus:
         """The current corpus snapshot, empty or not."""
@@ -130,7 +145,7 @@ class Searcher:
 
     def close(self) -> None:
         """Release the store (if it was opened)."""
-        store = self.__dict__.get("store")
+        store = self.__dict__.get("_chroma")
         if store is not None:
             store.close()
 

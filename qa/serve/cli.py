@@ -1,5 +1,5 @@
 """The ``qa`` command line: ingest, stats, ask, eval, serve. Checks what it is given and renders results; the
-store, the search and the answers are the lower layers' (it never opens Chroma itself)."""
+store, the search and the answers are the lower layers', each imported by the commands that use it alone."""
 
 from __future__ import annotations
 
@@ -7,24 +7,23 @@ import json
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError  # typer (pinned) bundles its own click
 
-from qa.answer.assistant import Assistant
 from qa.core.errors import BadOptionError, BadQuestionError, QAError, UnknownOutletError
 from qa.core.settings import Settings, get_settings
 from qa.core.types import Skip
-from qa.eval import run_eval
-from qa.eval_natural import is_natural, run_natural
 from qa.search.validate import Options, check_k, check_options, check_request
 from qa.serve.batch import batch_line, read_batch, read_history
 from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_model_server
 from qa.serve.progress import ingest_with_progress, progress_bar
-from qa.serve.terminal import inert, json_line, render_answer, render_eval, render_natural, render_stats
-from qa.store.stats import read_stats
+from qa.serve.terminal import inert, json_line, render_answer, render_backend_note, render_stats
+
+if TYPE_CHECKING:
+    from qa.answer.assistant import Assistant
 
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
@@ -132,6 +131,7 @@ def ingest(
         sys.stdout.write(json.dumps(data) + "\n")
     else:
         out.print(line, soft_wrap=True)
+    render_backend_note(get_settings().embed_backend, summary.backend, err)  # the backend has no option
     if strict and summary.skipped:
         raise typer.Exit(1)
 
@@ -144,12 +144,15 @@ def stats(
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
 ) -> None:
-    """What is indexed: articles, chunks, outlets, dates, model, store."""
+    """What is indexed: articles, chunks, outlets, dates, model and embedding backend, store."""
+    from qa.store.stats import read_stats  # opens Chroma: for this command alone
+
     stats = read_stats(settings_from(data_dir, collection, chroma_url))
     if as_json:
         sys.stdout.write(json.dumps(stats.to_json()) + "\n")
     else:
         render_stats(stats, out)
+    render_backend_note(get_settings().embed_backend, stats.backend, err)
 
 
 Since = Annotated[
@@ -201,6 +204,8 @@ def ask(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Answer a question with verbatim, cited excerpts (or say the corpus does not answer it)."""
+    from qa.answer.assistant import Assistant
+
     if (question is None) == (batch is None):
         raise BadOptionError("Give either a QUESTION or --batch FILE.jsonl.")
     if batch is not None and out_path is None:
@@ -268,6 +273,11 @@ def evaluate(
 ) -> None:
     """Retrieval and answer metrics on a dataset: Hits@4/10, MRR@10, MAP@10, DocRecall@10, abstention, latency;
     direct answers and quotes on a natural-questions file."""
+    from qa.answer.assistant import Assistant
+    from qa.eval import run_eval
+    from qa.eval_natural import is_natural, run_natural
+    from qa.serve.terminal import render_eval, render_natural
+
     settings = settings_from(data_dir, collection, chroma_url)
     assistant = Assistant(settings)
     natural = is_natural(dataset)

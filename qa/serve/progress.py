@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ingest.index import IngestSummary, ingest
 from qa.core.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.index import IngestSummary
 
 
 def progress_bar(label: str, console: Console, *, unit: str = "", transient: bool = False) -> Progress:
@@ -24,6 +27,8 @@ def ingest_with_progress(
     paths: Iterable[Path], settings: Settings, console: Console, *, rebuild: bool = False, transient: bool = True
 ) -> IngestSummary:
     """Run `ingest.index.ingest`, showing embedded articles against the planned total; returns its summary."""
+    from ingest.index import ingest  # the ingest pipeline: not for the batch and eval bars
+
     progress = progress_bar("Embedding", console, unit="articles", transient=transient)
     task = progress.add_task("embed", total=None)
     with progress:

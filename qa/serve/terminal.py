@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,9 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from qa.core.types import Answer
-from qa.eval import COLUMNS
-from qa.store.stats import CorpusStats
+from qa.store.embeddings.cpu import backend_note
 from qa.text.display import outlet_display, short_date
+
+if TYPE_CHECKING:  # the store and eval layers: only for the commands that render them (`inert` is for every one)
+    from qa.store.stats import CorpusStats
 
 # C0 controls but newline and tab, DEL, C1 controls, and the bidi controls that can reorder what a terminal
 # shows (Trojan-source text); a single line also shows newlines, tabs and Unicode line separators
@@ -113,6 +116,8 @@ def _short(text: str, limit: int = 300) -> str:
 
 def render_eval(summary: dict, out: Console) -> None:
     """`qa eval`'s table: overall and per question type, then latency and passage lengths."""
+    from qa.eval import COLUMNS
+
     groups = {"overall": summary["overall"], **summary["by_type"]}
     shown = [c for c in COLUMNS if any(c in g for g in groups.values())]
     table = Table("questions", "n", *shown)
@@ -166,6 +171,12 @@ NATURAL_SHARES = (
     "unanswerable_abstained",
     "unanswerable_with_direct",
 )
+
+
+def render_backend_note(requested: str, used: str, console: Console) -> None:
+    """How to switch when ``auto`` kept an index's backend that is not this CPU's choice (nothing otherwise)."""
+    if note := backend_note(requested, used):
+        console.print(f"[yellow]note[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
 
 
 def render_stats(stats: CorpusStats, out: Console) -> None:

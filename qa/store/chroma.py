@@ -52,12 +52,16 @@ class Store:
 
     # ---- index configuration and version ----------------------------------------------------
 
-    def check_config(self, config: dict[str, Any], *, adopt: bool) -> None:
-        """Refuse an index built with another model/backend/chunking; record ``config`` when ``adopt``."""
+    def stored_config(self) -> dict[str, Any] | None:
+        """The configuration the index was built with (`qa.store.config`); None before the first ingest."""
         found = self._call(
             "reading the index configuration", lambda: self._articles.get(ids=[CONFIG_ID], include=["metadatas"])
         )
-        stored = json.loads(found["metadatas"][0]["config"]) if found["ids"] else None
+        return json.loads(found["metadatas"][0]["config"]) if found["ids"] else None
+
+    def check_config(self, config: dict[str, Any], *, adopt: bool) -> None:
+        """Refuse an index built with another model/backend/chunking; record ``config`` when ``adopt``."""
+        stored = self.stored_config()
         if stored is not None and stored != config and self.chunk_count() > 0:
             raise mismatch(self.location, stored, config)
         if adopt and stored != config:

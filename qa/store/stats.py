@@ -10,6 +10,7 @@ from qa.core.errors import StoreError
 from qa.core.settings import Settings
 from qa.store.arrays import Arrays, read_version
 from qa.store.chroma import Store
+from qa.store.config import settle_backend
 from qa.store.embeddings.model import MODEL_NAME
 from qa.store.lock import can_write
 from qa.store.schema import EntryState
@@ -24,7 +25,7 @@ class CorpusStats:
     outlets: dict[str, int]  # articles per outlet, most first ("(unknown)" for articles without one)
     date_range: tuple[str, str] | None  # first and last publication day
     model: str
-    backend: str
+    backend: str  # the index's embedding backend (what an ingest would use on an empty index)
     store: str  # the server URL or the chroma folder
     collection: str
     mode: str  # "server" or "embedded"
@@ -52,6 +53,7 @@ def corpus_stats(store: Store, settings: Settings) -> CorpusStats:
     """The statistics of the store's manifest (the articles whose chunks are all written)."""
     entries = [e for e in store.manifest().values() if e.state == EntryState.DONE]
     articles = [(e.source, e.published) for e in entries]
+    settings = settle_backend(settings, store.stored_config())
     return _stats(articles, store.chunk_count(), store.version(), settings, store.location)
 
 
@@ -75,6 +77,7 @@ def arrays_stats(arrays: Arrays, settings: Settings) -> CorpusStats:
     """`corpus_stats` from the search arrays alone (no Chroma round trip): what a reader serves."""
     articles = [(a.row.source, a.row.published) for a in arrays.articles()]
     location = settings.chroma_url or str(settings.chroma_dir.resolve())
+    settings = settle_backend(settings, arrays.file.config)
     return _stats(articles, arrays.live, arrays.version, settings, location)
 
 

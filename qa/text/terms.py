@@ -11,7 +11,6 @@ import threading
 from collections.abc import Iterable
 
 import Stemmer
-from wordfreq import zipf_frequency
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _SENTENCE_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -58,6 +57,8 @@ MIN_PRIOR_WEIGHT = 0.25  # every content word counts a little
 def prior_weight(word: str) -> float:
     """How informative ``word`` is in English at large (``8 - zipf``: "happened" 2.8, "Douma" 5.8, a word
     English never uses 8), independent of any corpus: a one-article index has no usable term statistics."""
+    from wordfreq import zipf_frequency  # its word lists take a fifth of a second: questions need it, ingest not
+
     return max(MIN_PRIOR_WEIGHT, ZIPF_CEILING - zipf_frequency(word.lower(), "en"))
 
 
