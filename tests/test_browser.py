@@ -285,6 +285,36 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
         page.context.close()
 
 
+def test_a_question_asked_while_a_file_is_indexed_waits_for_it(browser, app, tmp_path):
+    """Drop a .txt and ask about it half a second later: the chat says the file is being indexed, and the answer
+    comes from it (not "Not found" from the index before the drop). The story is followed by an archive long
+    enough that indexing it outlasts the half second even with the fast embedding backend."""
+    dropped = tmp_path / "observatory.txt"
+    archive = (f"Archive note {n}: the visitor book of season {n} lists routine entries." for n in range(250))
+    dropped.write_text((UPLOADS / "observatory.txt").read_text() + "\n\n" + "\n\n".join(archive), encoding="utf-8")
+    page = open_page(browser, app.url)
+    try:
+        page.set_input_files("#qa-upload input[type=file]", [str(dropped)])
+        page.wait_for_timeout(500)
+        before = page.locator("#qa-chat .qa-done").count()
+        page.fill("#qa-question textarea", "How big is the new telescope at the Hillcrest observatory?")
+        page.click("#qa-ask")
+        waiting = page.locator("#qa-chat .qa-indexing")
+        waiting.wait_for(timeout=10_000)
+        assert "Indexing 1 file" in waiting.inner_text()
+        screenshot(page, "upload-indexing.png")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#qa-chat .qa-done').length > n", arg=before, timeout=120_000
+        )
+        answer = last_answer(page).inner_text()
+        assert "Not found" not in answer and "1.2-metre" in answer, answer
+        assert any("Hillcrest" in t for t in last_answer(page).locator(".qa-card").all_inner_texts())
+        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
+        assert "Added 1 article" in page.inner_text("#qa-upload-note")
+    finally:
+        page.context.close()
+
+
 def _luminance(css: str) -> float:
     """Relative brightness (0 black .. 1 white) of an ``rgb(...)``/``rgba(...)`` value."""
     parts = [float(x) for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]

@@ -208,6 +208,16 @@ def error_message(exc: BaseException) -> str:
     return f'<span class="qa-error">{text(lead)}.</span> {markdown_text(str(exc))}'
 
 
+def indexing_text(files: int) -> str:
+    return f"Indexing {files:,} file{'s' if files != 1 else ''}…"
+
+
+def indexing_message(files: int) -> str:
+    """The pending answer of a question asked while files added from the chat are being indexed."""
+    line = f"{indexing_text(files)} The answer will include {'it' if files == 1 else 'them'}."
+    return f'<span class="qa-pending qa-indexing" role="status">{text(line)}</span>'
+
+
 def field_note(message: str, *, error: bool = True) -> str:
     """A short note shown right beside the control it is about (a date field, the question box)."""
     kind = "qa-field-error" if error else "qa-field-hint"
