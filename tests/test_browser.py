@@ -90,7 +90,7 @@ def test_each_answer_keeps_its_sources_and_the_export_has_them(page, tmp_path):
     assert f"## 1. {BRIDGE}" in exported and f"## 2. {EBIKES}" in exported
     assert BRIDGE_TITLE in exported and "Harbor City Gazette" in exported
     assert "<https://harborcitygazette.example/news/bridge-repair-plan>" in exported
-    assert "Coastal Daily, 2024-03-05" in exported  # outlet and date of a dated source
+    assert "Coastal Daily, Mar 5, 2024" in exported  # outlet and date of a dated source, as the answers write them
     quoted = card.locator("mark").inner_text()
     assert f"> {quoted}" in exported  # the quoted sentence, verbatim
     assert "Gadget Report" in exported and "Nimbus" in exported
