@@ -315,6 +315,32 @@ def test_a_question_asked_while_a_file_is_indexed_waits_for_it(browser, app, tmp
         page.context.close()
 
 
+def test_outlets_and_dates_read_alike_and_the_timeline_keeps_them_apart(browser, app):
+    """Twelve outlets with feed taglines report one story: the answer lines and the cards write dates alike, the
+    timeline legend names the outlets as the answers do, and no two outlets on the timeline share a colour."""
+    page = open_page(browser, app.url)
+    try:
+        page.set_input_files("#qa-upload input[type=file]", [str(UPLOADS / "copper-outlets.jsonl")])
+        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
+        assert "Added 12 articles" in page.inner_text("#qa-upload-note")
+        ask(page, "What record price did copper reach on the London Metal Exchange?")
+        answer = last_answer(page)
+        dates = answer.locator(".qa-card .qa-date").all_inner_texts()
+        assert dates and all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", d) for d in dates), dates
+        lines = answer.locator("p").first.inner_text()
+        assert dates[0] in lines, (dates, lines)  # "CNBC, Nov 18, 2023: “…” [1]" over a card dated the same
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", answer.inner_text())
+        keys = page.locator("#qa-sources .qa-tl-key")
+        names = keys.all_inner_texts()
+        assert len(names) >= 8 and "CNBC" in names and not [n for n in names if "|" in n or ":" in n], names
+        colours = [k.locator("i").evaluate("e => getComputedStyle(e).backgroundColor") for k in keys.all()]
+        assert len(set(colours)) == len(colours), list(zip(names, colours, strict=True))
+        page.locator("#qa-sources").scroll_into_view_if_needed()
+        screenshot(page, "timeline-outlets.png")
+    finally:
+        page.context.close()
+
+
 def _luminance(css: str) -> float:
     """Relative brightness (0 black .. 1 white) of an ``rgb(...)``/``rgba(...)`` value."""
     parts = [float(x) for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]

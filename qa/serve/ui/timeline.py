@@ -15,7 +15,7 @@ from qa.serve.ui.safe import text
 from qa.text.display import outlet_display, short_date
 from qa.text.outlets import mixed_script
 
-# Okabe-Ito and Tableau hues: distinguishable with the common colour-vision deficiencies.
+# Okabe-Ito, Tableau and Tol hues: distinguishable with the common colour-vision deficiencies.
 PALETTE = (
     "#0072B2",
     "#E69F00",
@@ -25,7 +25,7 @@ PALETTE = (
     "#56B4E9",
     "#8C6D31",
     "#7F7F7F",
-    "#B07AA1",
+    "#882255",
     "#2CA02C",
 )
 _WIDTH, _PAD, _ROW = 420, 16, 20
