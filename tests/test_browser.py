@@ -90,7 +90,7 @@ def test_each_answer_keeps_its_sources_and_the_export_has_them(page, tmp_path):
     assert f"## 1. {BRIDGE}" in exported and f"## 2. {EBIKES}" in exported
     assert BRIDGE_TITLE in exported and "Harbor City Gazette" in exported
     assert "<https://harborcitygazette.example/news/bridge-repair-plan>" in exported
-    assert "Coastal Daily, 2024-03-05" in exported  # outlet and date of a dated source
+    assert "Coastal Daily, Mar 5, 2024" in exported  # outlet and date of a dated source, as the answers write them
     quoted = card.locator("mark").inner_text()
     assert f"> {quoted}" in exported  # the quoted sentence, verbatim
     assert "Gadget Report" in exported and "Nimbus" in exported
@@ -281,6 +281,62 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
         assert "6.5 million euros" in last_answer(page).inner_text()
         assert "Harbour Post" in last_answer(page).locator(".qa-card").first.inner_text()
         assert app.live.stats().articles == before + 2
+    finally:
+        page.context.close()
+
+
+def test_a_question_asked_while_a_file_is_indexed_waits_for_it(browser, app, tmp_path):
+    """Drop a .txt and ask about it half a second later: the chat says the file is being indexed, and the answer
+    comes from it (not "Not found" from the index before the drop). The story is followed by an archive long
+    enough that indexing it outlasts the half second even with the fast embedding backend."""
+    dropped = tmp_path / "observatory.txt"
+    archive = (f"Archive note {n}: the visitor book of season {n} lists routine entries." for n in range(250))
+    dropped.write_text((UPLOADS / "observatory.txt").read_text() + "\n\n" + "\n\n".join(archive), encoding="utf-8")
+    page = open_page(browser, app.url)
+    try:
+        page.set_input_files("#qa-upload input[type=file]", [str(dropped)])
+        page.wait_for_timeout(500)
+        before = page.locator("#qa-chat .qa-done").count()
+        page.fill("#qa-question textarea", "How big is the new telescope at the Hillcrest observatory?")
+        page.click("#qa-ask")
+        waiting = page.locator("#qa-chat .qa-indexing")
+        waiting.wait_for(timeout=10_000)
+        assert "Indexing 1 file" in waiting.inner_text()
+        screenshot(page, "upload-indexing.png")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#qa-chat .qa-done').length > n", arg=before, timeout=120_000
+        )
+        answer = last_answer(page).inner_text()
+        assert "Not found" not in answer and "1.2-metre" in answer, answer
+        assert any("Hillcrest" in t for t in last_answer(page).locator(".qa-card").all_inner_texts())
+        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
+        assert "Added 1 article" in page.inner_text("#qa-upload-note")
+    finally:
+        page.context.close()
+
+
+def test_outlets_and_dates_read_alike_and_the_timeline_keeps_them_apart(browser, app):
+    """Twelve outlets with feed taglines report one story: the answer lines and the cards write dates alike, the
+    timeline legend names the outlets as the answers do, and no two outlets on the timeline share a colour."""
+    page = open_page(browser, app.url)
+    try:
+        page.set_input_files("#qa-upload input[type=file]", [str(UPLOADS / "copper-outlets.jsonl")])
+        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
+        assert "Added 12 articles" in page.inner_text("#qa-upload-note")
+        ask(page, "What record price did copper reach on the London Metal Exchange?")
+        answer = last_answer(page)
+        dates = answer.locator(".qa-card .qa-date").all_inner_texts()
+        assert dates and all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", d) for d in dates), dates
+        lines = answer.locator("p").first.inner_text()
+        assert dates[0] in lines, (dates, lines)  # "CNBC, Nov 18, 2023: “…” [1]" over a card dated the same
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", answer.inner_text())
+        keys = page.locator("#qa-sources .qa-tl-key")
+        names = keys.all_inner_texts()
+        assert len(names) >= 8 and "CNBC" in names and not [n for n in names if "|" in n or ":" in n], names
+        colours = [k.locator("i").evaluate("e => getComputedStyle(e).backgroundColor") for k in keys.all()]
+        assert len(set(colours)) == len(colours), list(zip(names, colours, strict=True))
+        page.locator("#qa-sources").scroll_into_view_if_needed()
+        screenshot(page, "timeline-outlets.png")
     finally:
         page.context.close()
 

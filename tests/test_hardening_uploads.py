@@ -250,7 +250,7 @@ def test_the_export_of_a_hostile_article_is_inert():
     assert "\\[click\\](javascript:" in md  # shown as the characters it is made of
     assert "javascript:alert(&#x27;u&#x27;)" not in md and "javascript:alert('u') (not an http(s) link)" in md
     assert "<https://plain.example/a%3Eb%3Ci%3E>" in md and "[1] [2]" in md
-    assert "added from the chat, 2024-05-01 12:00 UTC" in md
+    assert "added from the chat, May 1, 2024 12:00 UTC" in md
 
 
 def test_indexes_written_before_provenance_still_read():

@@ -8,6 +8,10 @@ version file that every changing ingest replaces atomically as its last step; wh
 writer lock is free, a new snapshot is taken, warmed up and swapped in. Questions already running
 finish on the old snapshot, which is then closed and deleted. During an ingest nothing changes for
 readers. With a Chroma server (``QA_CHROMA_URL``) the server is the consistent shared state: no snapshot.
+
+Files added from the chat are indexed in this process (`adding`), and their snapshot is swapped in before the
+upload's callback returns; a question asked meanwhile waits for them (`wait_for_uploads`), so it is answered from
+the articles just dropped, not from the index before them.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class LiveAssistant:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._failed: tuple[int, int] | None = None  # an ingest whose index could not be opened: not retried
+        self._uploads = threading.Condition()
+        self._uploading = 0  # files added from the chat that are being indexed now
         self.generator = Generator(settings)  # one model client for every snapshot: QA_LLM_CONCURRENCY in total
 
     # ---- lifecycle ----------------------------------------------------------------------------
@@ -123,6 +129,30 @@ class LiveAssistant:
     def articles(self) -> list[tuple[str, str, str]]:
         """(title, outlet, published) of every article of the current generation."""
         return list(self._now().articles)
+
+    # ---- files added from the chat -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def adding(self, files: int) -> Iterator[None]:
+        """Around indexing ``files`` dropped in the chat and swapping in their snapshot: questions wait for it."""
+        with self._uploads:
+            self._uploading += files
+        try:
+            yield
+        finally:
+            with self._uploads:
+                self._uploading -= files
+                self._uploads.notify_all()
+
+    def uploading(self) -> int:
+        """How many files added from the chat are being indexed now (0: the current snapshot has them all)."""
+        with self._uploads:
+            return self._uploading
+
+    def wait_for_uploads(self, timeout: float) -> bool:
+        """Wait until no file added from the chat is being indexed; False if some still are after ``timeout`` s."""
+        with self._uploads:
+            return self._uploads.wait_for(lambda: self._uploading == 0, timeout=timeout)
 
     # ---- swapping -----------------------------------------------------------------------------
 

@@ -181,14 +181,24 @@ def render_backend_note(requested: str, used: str, console: Console) -> None:
 
 def render_stats(stats: CorpusStats, out: Console) -> None:
     """`qa stats`: one summary line, the model and store, then outlets with their article counts."""
-    dates = " to ".join(stats.date_range) if stats.date_range else "unknown"
+    dates = " to ".join(map(short_date, stats.date_range)) if stats.date_range else "unknown"
     out.print(
         f"[bold]{stats.articles}[/bold] articles, [bold]{stats.chunks}[/bold] chunks, "
         f"{len(stats.outlets)} outlets, dates {dates}"
     )
     out.print(f"model {inert(stats.model)} ({inert(stats.backend)}); store {inert(stats.store)} ({stats.mode})")
     table = Table("outlet", "articles")
-    for name, count in stats.outlets.items():
+    for name, count in _shown_outlets(stats.outlets):
         table.add_row(inert_text(name), str(count))
     if stats.outlets:
         out.print(table)
+
+
+def _shown_outlets(outlets: dict[str, int]) -> list[tuple[str, int]]:
+    """Articles per outlet as the outlets read everywhere ("Cnbc | World Business News Leader" is "CNBC"), names
+    that read the same counted together, most first (``--json`` keeps the stored names)."""
+    shown: dict[str, int] = {}
+    for name, count in outlets.items():
+        key = outlet_display(name) or name
+        shown[key] = shown.get(key, 0) + count
+    return sorted(shown.items(), key=lambda item: -item[1])

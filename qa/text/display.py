@@ -1,5 +1,6 @@
 """How stored values read on screen: outlet names without feed taglines, dates as "Nov 17, 2023".
-The stored values are kept as they are; only the terminal, the chat and the answer text use these."""
+The one home of both: answer lines, source cards, the timeline, the outlet filter, example questions, the export and
+`qa stats` all show outlets and dates through these. The stored values are kept as they are (the JSON gives them)."""
 
 from __future__ import annotations
 
@@ -36,10 +37,11 @@ def short_date(iso: str) -> str:
 
 
 def added_note(uploaded: str) -> str:
-    """``"2024-05-01T12:00:00Z"`` -> ``"added from the chat, 2024-05-01 12:00 UTC"``: where an uploaded article
+    """``"2024-05-01T12:00:00Z"`` -> ``"added from the chat, May 1, 2024 12:00 UTC"``: where an uploaded article
     came from, shown wherever its source is."""
-    when = (uploaded or "").replace("T", " ")[:16]
-    return f"added from the chat, {when} UTC" if when else "added from the chat"
+    day, clock = short_date(uploaded), (uploaded or "")[11:16]
+    when = f"{day} {clock} UTC" if day and clock else day
+    return f"added from the chat, {when}" if when else "added from the chat"
 
 
 def source_label(source: str, published: str) -> str:

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import gradio as gr
 
@@ -24,6 +24,8 @@ from qa.serve.ui.render import (
     corpus_summary,
     error_message,
     field_note,
+    indexing_message,
+    indexing_text,
     outlet_choices,
     partial_message,
     timeline_panel,
@@ -41,6 +43,7 @@ EMPTY_SOURCES = (
     "and the articles it drew on appear here on a timeline.</div>"
 )
 PENDING = '<span class="qa-pending">Searching the articles…</span>'
+UPLOAD_WAIT = 120.0  # seconds a question waits for files being added from the chat (a few seconds for a small drop)
 EMPTY_HINT = "Type a question first, for example one of those under “Try asking”."
 TOPIC_MESSAGE = (
     '<span class="qa-topic">New topic: the next question is read on its own, '
@@ -127,14 +130,11 @@ class ChatHandlers:
         turn = sum(1 for m in chat if _role(m) == "assistant") + 1  # unique per page: ids of this answer's cards
         asked = [*chat, {"role": "user", "content": markdown_text(question)}]
         yield Reply(chat=[*asked, {"role": "assistant", "content": PENDING}], box="", hint="", filter_note="").values()
+        behind = yield from self._await_uploads(asked)
         try:
             history = recent_history(turns, settings=self.live.settings)  # the latest turns within the limits
             request = check_request(question, history=history, options=options, settings=self.live.settings)
-            if options.llm:  # the model's answer streams in, each sentence checked as it completes
-                answer = yield from self._generated(request, asked)
-            else:
-                with self.live.generation() as assistant:
-                    answer = assistant.ask(request)
+            answer = yield from self._answer(request, options.llm, asked)
         except UnknownOutletError as exc:  # an outlet gone from the index since the page was built
             yield self._filter_problem(exc, chat=chat, box=question)
             return
@@ -146,6 +146,7 @@ class ChatHandlers:
                 log.exception("Answering %r failed", question)
             yield Reply(chat=[*asked, {"role": "assistant", "content": error_message(exc) + DONE}]).values()
             return
+        answer = replace(answer, notice=" ".join(filter(None, (behind, answer.notice)))) if behind else answer
         filtered = bool(filters.outlets or filters.since or filters.until)
         message = answer_message(answer, turn, threshold=self.live.settings.abstain_threshold, filtered=filtered)
         replay = not answer.abstained and answer.mode != Mode.GENERATED  # a generated answer has streamed in already
@@ -161,6 +162,21 @@ class ChatHandlers:
             timeline=timeline_panel(answer, self._colours()),
             export=self.export(record),
         ).values()
+
+    def _await_uploads(self, asked: list) -> Iterator[tuple]:
+        """While files added from the chat are being indexed, say so in the pending answer and wait for them;
+        returns a caveat for the answer ("" when they are searchable)."""
+        files = self.live.uploading()
+        if not files:
+            return ""
+        yield Reply(chat=[*asked, {"role": "assistant", "content": indexing_message(files)}]).values()
+        if self.live.wait_for_uploads(UPLOAD_WAIT):
+            return ""
+        still = self.live.uploading()
+        return (
+            f"Answered from the articles indexed so far: {still:,} added file{'s' if still != 1 else ''} "
+            "still being indexed."
+        )
 
     @staticmethod
     def _filter_problem(exc: BadQuestionError, **more) -> tuple:
@@ -196,6 +212,13 @@ class ChatHandlers:
             chat=[*chat, {"role": "assistant", "content": TOPIC_MESSAGE}], turns=[], record=record, hint=""
         ).values()
 
+    def _answer(self, request: Request, llm: bool | None, asked: list):
+        """The `Answer`; a model's answer streams in (yielding the chat), each sentence checked as it completes."""
+        if llm:
+            return (yield from self._generated(request, asked))
+        with self.live.generation() as assistant:
+            return assistant.ask(request)
+
     def _generated(self, request: Request, asked: list):
         """Yield the chat with each draft of the model's answer; return the final `Answer`."""
         with self.live.generation() as assistant:
@@ -225,19 +248,21 @@ class ChatHandlers:
         if blocked or not files:
             return field_note(blocked) if blocked else gr.skip(), gr.skip(), None, gr.skip()
         planned = {"total": None, "done": 0}
+        embedding = f"{indexing_text(len(files))} embedding articles"
 
         def on_plan(total: int) -> None:
             planned["total"] = total
-            progress((0, total), desc="Embedding articles", unit="articles")
+            progress((0, total), desc=embedding, unit="articles")
 
         def advance(n: int) -> None:
             planned["done"] += n
-            progress((planned["done"], planned["total"]), desc="Embedding articles", unit="articles")
+            progress((planned["done"], planned["total"]), desc=embedding, unit="articles")
 
-        progress(0, desc="Reading files")
-        result = add_files(files, self.live.settings, progress=advance, on_plan=on_plan)
-        if result.summary is not None and result.summary.changed:
-            self.live.reload(force=True)  # searchable in this session now, not at the watcher's next look
+        progress(0, desc=indexing_text(len(files)))
+        with self.live.adding(len(files)):  # questions asked meanwhile wait for these files
+            result = add_files(files, self.live.settings, progress=advance, on_plan=on_plan)
+            if result.summary is not None and result.summary.changed:
+                self.live.reload(force=True)  # searchable at once, not at the watcher's next look
         outlets = gr.Dropdown(choices=outlet_choices(list(self.live.stats().outlets)))  # new outlets can be chosen
         return result_html(result), self.summary(), None, outlets
 
@@ -255,6 +280,7 @@ class ChatHandlers:
         try:  # the same checks and messages as `qa ask`
             options = check_options(outlets=outlets, since=since, until=until, k=k, llm=llm)
             request = check_request(question, history=history, options=options, settings=self.live.settings)
+            self.live.wait_for_uploads(UPLOAD_WAIT)  # files being added from the chat are searched too
             with self.live.generation() as assistant:
                 return assistant.ask(request).to_json()
         except QAError as exc:

@@ -1,11 +1,13 @@
 """Example questions drawn from the indexed corpus itself, so a first visitor knows what can be asked.
 
 Each is a whole question a person would type: "What did <outlet> report about “<title>”?", with the title
-complete (short titles only, never cut mid-word) and the outlet as indexed."""
+complete (short titles only, never cut mid-word) and the outlet as shown everywhere (`qa.text.display`)."""
 
 from __future__ import annotations
 
 import re
+
+from qa.text.display import outlet_display
 
 _SPACE = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.:;,!?|–—-]+$")
@@ -18,7 +20,7 @@ def example_questions(articles: list[tuple[str, str, str]], limit: int = 4) -> l
     for title, outlet, published in articles:
         cleaned = _TRAILING.sub("", _SPACE.sub(" ", title or "")).strip()
         if MIN_WORDS <= len(cleaned.split()) <= MAX_WORDS and "“" not in cleaned and "”" not in cleaned:
-            usable.append((published or "", " ".join((outlet or "").split()), cleaned))
+            usable.append((published or "", outlet_display(outlet or ""), cleaned))
     usable.sort(key=lambda item: (item[0], item[2]), reverse=True)
     chosen: list[tuple[str, str]] = []
     outlets: set[str] = set()

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from qa.serve.ui.safe import safe_url
-from qa.text.display import added_note
+from qa.text.display import added_note, outlet_display, short_date
 
 TOPIC = {"type": "topic"}
 KEEP_SECONDS = 3600  # an export file is served for this long; older ones are deleted when a new one is written
@@ -70,10 +70,10 @@ def _answer_lines(number: int, answer: dict, reason: str) -> list[str]:
 
 
 def _source_line(source: dict) -> str:
-    """``**Title** — Outlet, 2024-03-03 — <https://…>`` (+ where it came from when added from the chat)."""
+    """``**Title** — Outlet, Mar 3, 2024 — <https://…>`` (+ where it came from when added from the chat)."""
     title = _inert(source.get("title")) or "(untitled article)"
-    line = f"**{title}** — {_inert(source.get('source')) or 'unknown outlet'}, "
-    line += _inert(str(source.get("published_at") or "")[:10]) or "date unknown"
+    line = f"**{title}** — {_inert(outlet_display(source.get('source') or '')) or 'unknown outlet'}, "
+    line += _inert(short_date(str(source.get("published_at") or ""))) or "date unknown"
     url = source.get("url") or ""
     href = safe_url(url)
     if href:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 from qa.core.errors import BadQuestionError, EmptyIndexError, IndexMismatchError, QAError, StoreError
 from qa.core.types import Answer, Citation, Passage
 from qa.serve.ui.safe import link, markdown_text, text
 from qa.serve.ui.timeline import points, render_timeline, undated
 from qa.store.stats import CorpusStats
-from qa.text.display import added_note, outlet_display
+from qa.text.display import added_note, outlet_display, short_date
 from qa.text.outlets import mixed_script
 
 NOT_FOUND_TITLE = "Not found in the corpus"
@@ -147,7 +148,7 @@ def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: 
         [
             f'<span class="qa-outlet">{markdown_text(outlet_display(p.source) or "unknown outlet")}</span>'
             + (LOOKALIKE if mixed_script(p.source) else ""),
-            f'<time class="qa-date">{markdown_text(p.published[:10] or "date unknown")}</time>',
+            f'<time class="qa-date">{markdown_text(short_date(p.published) or "date unknown")}</time>',
             f'<span class="qa-pos">{markdown_text(position)}</span>',
         ]
         + ([f'<span class="qa-added">{markdown_text(added_note(p.uploaded))}</span>'] if p.uploaded else [])
@@ -160,9 +161,15 @@ def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: 
 
 
 def outlet_choices(outlets: list[str]) -> list[tuple[str, str]]:
-    """The Outlets filter's choices as (label, name): a name that mixes scripts is labelled as a look-alike, so two
-    names that look the same can be told apart where they are chosen."""
-    return [(f"{name} ⚠ look-alike name" if mixed_script(name) else name, name) for name in outlets]
+    """The Outlets filter's choices as (label, name), labelled as everywhere else ("CNBC"; the stored name when two
+    would read the same); a name that mixes scripts is labelled as a look-alike, so two names that look the same can
+    be told apart where they are chosen."""
+    shown = Counter(outlet_display(name) for name in outlets)
+    labels = [outlet_display(name) if shown[outlet_display(name)] == 1 else name for name in outlets]
+    return [
+        (f"{label} ⚠ look-alike name" if mixed_script(name) else label, name)
+        for label, name in zip(labels, outlets, strict=True)
+    ]
 
 
 def _inline(value: str) -> str:
@@ -176,11 +183,8 @@ def corpus_summary(stats: CorpusStats) -> str:
         return '<div class="qa-corpus qa-muted">The index is empty: run <code>qa ingest corpus/</code>.</div>'
     outlets = stats.outlets
     dates = stats.date_range
-    when = (
-        f', <span class="qa-date">{text(dates[0])}</span> to <span class="qa-date">{text(dates[1])}</span>'
-        if dates
-        else ""
-    )
+    first, last = (f'<span class="qa-date">{text(short_date(day))}</span>' for day in dates or ("", ""))
+    when = f", {first} to {last}" if dates else ""
     return (
         f'<div class="qa-corpus"><strong>{stats.articles:,}</strong> articles from '
         f"<strong>{len(outlets):,}</strong> outlet{'s' if len(outlets) != 1 else ''}{when} · "
@@ -206,6 +210,16 @@ def error_message(exc: BaseException) -> str:
             f"{markdown_text(f'({type(exc).__name__}; the details are in the server log.) Please try again.')}"
         )
     return f'<span class="qa-error">{text(lead)}.</span> {markdown_text(str(exc))}'
+
+
+def indexing_text(files: int) -> str:
+    return f"Indexing {files:,} file{'s' if files != 1 else ''}…"
+
+
+def indexing_message(files: int) -> str:
+    """The pending answer of a question asked while files added from the chat are being indexed."""
+    line = f"{indexing_text(files)} The answer will include {'it' if files == 1 else 'them'}."
+    return f'<span class="qa-pending qa-indexing" role="status">{text(line)}</span>'
 
 
 def field_note(message: str, *, error: bool = True) -> str:

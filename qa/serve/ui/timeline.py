@@ -1,14 +1,21 @@
-"""A compact timeline of the retrieved articles: placed by publication date, coloured by outlet (inline SVG, no JS)."""
+"""A compact timeline of the retrieved articles: placed by publication date, coloured by outlet (inline SVG, no JS).
+
+Outlets and dates read as everywhere else (`qa.text.display`: "CNBC", "Nov 30, 2023"). No two outlets on one
+timeline share a colour: each keeps the colour of its rank in the corpus unless an outlet ranked higher on the same
+timeline has it, then takes the first free one; the legend under the strip is the key."""
 
 from __future__ import annotations
 
+import colorsys
 from dataclasses import dataclass
 from datetime import date
 
 from qa.core.types import Passage
 from qa.serve.ui.safe import text
+from qa.text.display import outlet_display, short_date
+from qa.text.outlets import mixed_script
 
-# Okabe-Ito and Tableau hues: distinguishable with the common colour-vision deficiencies.
+# Okabe-Ito, Tableau and Tol hues: distinguishable with the common colour-vision deficiencies.
 PALETTE = (
     "#0072B2",
     "#E69F00",
@@ -18,10 +25,12 @@ PALETTE = (
     "#56B4E9",
     "#8C6D31",
     "#7F7F7F",
-    "#B07AA1",
+    "#882255",
     "#2CA02C",
 )
 _WIDTH, _PAD, _ROW = 420, 16, 20
+_GOLDEN = 0.381966  # hue step (of a turn) between extra colours past the palette: successive hues stay far apart
+UNKNOWN_OUTLET = "(unknown outlet)"
 
 
 @dataclass(frozen=True)
@@ -35,14 +44,30 @@ class Point:
 
 
 def outlet_colours(outlets: list[str]) -> dict[str, str]:
-    """A stable colour per outlet, in the order given (the corpus' outlets, most articles first)."""
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(outlets)}
+    """Each outlet's own colour, by its rank in the corpus (most articles first), keyed by the name shown."""
+    colours: dict[str, str] = {}
+    for name in outlets:
+        colours.setdefault(outlet_display(name) or UNKNOWN_OUTLET, PALETTE[len(colours) % len(PALETTE)])
+    return colours
 
 
-def colour_for(outlet: str, colours: dict[str, str]) -> str:
-    if outlet in colours:
-        return colours[outlet]
-    return PALETTE[sum(map(ord, outlet)) % len(PALETTE)]
+def screen_colours(shown: list[str], preferred: dict[str, str]) -> dict[str, str]:
+    """A distinct colour for each of the outlets ``shown`` together: its ``preferred`` one while free (outlets
+    ranked higher in ``preferred`` first), else the first free palette colour, past the palette evenly spread hues."""
+    rank = {name: i for i, name in enumerate(preferred)}
+    colours: dict[str, str] = {}
+    for name in sorted(dict.fromkeys(shown), key=lambda n: (rank.get(n, len(rank)), n)):
+        taken = set(colours.values())
+        free = [c for c in PALETTE if c not in taken]
+        wanted = preferred.get(name, "")
+        colours[name] = wanted if wanted and wanted not in taken else (free[0] if free else _extra(len(colours)))
+    return colours
+
+
+def _extra(i: int) -> str:
+    """The ``i``-th colour past the palette: a hue of its own, dark enough for white numbers."""
+    red, green, blue = colorsys.hls_to_rgb((i * _GOLDEN) % 1.0, 0.42, 0.65)
+    return f"#{round(red * 255):02X}{round(green * 255):02X}{round(blue * 255):02X}"
 
 
 def points(passages: list[Passage], cited: dict[str, int]) -> list[Point]:
@@ -52,7 +77,8 @@ def points(passages: list[Passage], cited: dict[str, int]) -> list[Point]:
         day = _parse_day(p.published)
         if day is None or p.article_id in seen:
             continue
-        seen[p.article_id] = Point(day, p.title, p.source or "(unknown outlet)", cited.get(p.article_id, 0))
+        outlet = outlet_display(p.source) or UNKNOWN_OUTLET
+        seen[p.article_id] = Point(day, p.title, outlet, cited.get(p.article_id, 0))
     return sorted(seen.values(), key=lambda pt: (pt.day, pt.outlet))
 
 
@@ -66,6 +92,7 @@ def render_timeline(pts: list[Point], colours: dict[str, str], missing: int = 0)
     if not pts:
         return '<div class="qa-timeline qa-muted">No publication dates to place on a timeline.</div>'
     first, last = pts[0].day, pts[-1].day
+    colours = screen_colours([pt.outlet for pt in pts], colours)
     span = max((last - first).days, 1)
     usable = _WIDTH - 2 * _PAD
     # Stack articles that fall on (nearly) the same spot instead of drawing them on top of each other.
@@ -77,8 +104,8 @@ def render_timeline(pts: list[Point], colours: dict[str, str], missing: int = 0)
         row = rows.get(slot, 0)
         rows[slot] = row + 1
         y = 16 + row * _ROW
-        colour = colour_for(pt.outlet, colours)
-        tip = text(f"{pt.title} — {pt.outlet}, {pt.day.isoformat()}")
+        colour = colours[pt.outlet]
+        tip = text(f"{pt.title} — {pt.outlet}, {short_date(pt.day.isoformat())}")
         label = (
             f'<text x="{x:.1f}" y="{y + 3.8:.1f}" text-anchor="middle" class="qa-tl-n">{pt.n}</text>' if pt.n else ""
         )
@@ -90,14 +117,17 @@ def render_timeline(pts: list[Point], colours: dict[str, str], missing: int = 0)
         )
     height = 16 + max(rows.values()) * _ROW + 6
     axis_y = height - 14
+    start, end = short_date(first.isoformat()), short_date(last.isoformat())
     axis = (
         f'<line x1="{_PAD}" y1="{axis_y}" x2="{_WIDTH - _PAD}" y2="{axis_y}" class="qa-tl-axis"/>'
-        f'<text x="{_PAD}" y="{axis_y + 12}" class="qa-tl-date">{first.isoformat()}</text>'
-        f'<text x="{_WIDTH - _PAD}" y="{axis_y + 12}" text-anchor="end" class="qa-tl-date">{last.isoformat()}</text>'
+        f'<text x="{_PAD}" y="{axis_y + 12}" class="qa-tl-date">{start}</text>'
+        f'<text x="{_WIDTH - _PAD}" y="{axis_y + 12}" text-anchor="end" class="qa-tl-date">{end}</text>'
     )
     legend = "".join(
-        f'<span class="qa-tl-key"><i style="background:{colour_for(name, colours)}"></i>{text(name)}</span>'
-        for name in sorted({pt.outlet for pt in pts})
+        f'<span class="qa-tl-key"><i style="background:{colours[name]}"></i>{text(name)}'
+        + (" ⚠" if mixed_script(name) else "")
+        + "</span>"
+        for name in sorted(colours)
     )
     caption = f"{len(pts)} retrieved article{'s' if len(pts) != 1 else ''} by publication date"
     if missing:
