@@ -173,8 +173,7 @@ def ask(
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
 ) -> None:
-    """Answer a question with verbatim, cited excerpts (or say the corpus does not answer it); -c continues the
-    last conversation, a question without it starts a new one."""
+    """Answer a question with verbatim, cited excerpts (or say the corpus does not answer); -c: continue the chat."""
     from qa.answer.assistant import Assistant
     from qa.serve.conversation import ConversationLog, exchange
 
