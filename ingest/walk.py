@@ -3,6 +3,7 @@ the true reason (missing, unreadable, a named pipe, a broken link, ...), never a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -112,3 +113,22 @@ def open_regular(path: Path, max_bytes: int) -> BinaryIO | Skip:
     except OSError as exc:
         os.close(fd)
         return Skip(name, f"cannot read: {exc.strerror or exc}")
+
+
+def count_records(paths: Iterable[Path], suffixes: set[str], line_suffixes: set[str], max_bytes: int) -> int:
+    """About how many articles ``paths`` hold, cheaply, for a progress bar's total: the non-empty lines of each
+    JSON Lines file (``line_suffixes``; read in binary, nothing parsed: a 50 MB file takes a fraction of a
+    second), one for every other file; files that will be skipped count nothing."""
+    total = 0
+    for item in iter_input_files(paths, suffixes):
+        if isinstance(item, Skip):
+            continue
+        if item.suffix.lower() not in line_suffixes:
+            total += 1
+            continue
+        handle = open_regular(item, max_bytes)
+        if isinstance(handle, Skip):
+            continue
+        with handle, contextlib.suppress(OSError):
+            total += sum(1 for line in handle if not line.isspace())
+    return total

@@ -10,23 +10,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError  # typer (pinned) bundles its own click
 
 from qa.core.errors import BadOptionError, BadQuestionError, QAError, UnknownOutletError
-from qa.core.settings import Settings, get_settings
+from qa.core.settings import get_settings
 from qa.core.types import Skip
-from qa.search.validate import Options, check_k, check_options, check_request
+from qa.search.validate import Options, check_options, check_request
 from qa.serve.batch import batch_line, read_batch, read_history
 from qa.serve.llm_server import DEFAULT_PORT, is_prepared, model_folder, prepare_model, run_model_server
+from qa.serve.options import (
+    AsJson,
+    ChromaUrl,
+    Collection,
+    Continue,
+    DataDir,
+    Outlets,
+    Since,
+    TopK,
+    Until,
+    UseLLM,
+    settings_from,
+)
 from qa.serve.progress import ingest_with_progress, progress_bar
-from qa.serve.terminal import inert, json_line, render_answer, render_backend_note, render_stats
+from qa.serve.terminal import TerminalConsole, inert, json_line, render_answer, render_backend_note, render_stats
 
 if TYPE_CHECKING:
     from qa.answer.assistant import Assistant
 
-out = Console(emoji=False)
-err = Console(stderr=True, emoji=False)
+out = TerminalConsole()
+err = TerminalConsole(stderr=True)
 
 
 class OneLineErrors(typer.core.TyperGroup):
@@ -58,23 +70,6 @@ class OneLineErrors(typer.core.TyperGroup):
 app = typer.Typer(
     cls=OneLineErrors, help="Answer questions about news articles, with cited excerpts.", no_args_is_help=True
 )
-
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index folder [env QA_DATA_DIR, default .qa]")]
-Collection = Annotated[str | None, typer.Option("--collection", help="Collection name [env QA_COLLECTION]")]
-ChromaUrl = Annotated[
-    str | None, typer.Option("--chroma-url", help="Chroma server, e.g. http://localhost:8000 [env QA_CHROMA_URL]")
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
-
-
-def settings_from(data_dir: Path | None, collection: str | None, chroma_url: str | None, **more) -> Settings:
-    """The environment's settings with this command's options on top."""
-    update = {"data_dir": data_dir, "collection": collection, "chroma_url": chroma_url, **more}
-    update = {k: v for k, v in update.items() if v is not None}
-    try:
-        return Settings(**{**get_settings().model_dump(), **update})
-    except ValueError as exc:
-        raise BadOptionError(str(exc).splitlines()[-1] if str(exc) else "invalid setting") from exc
 
 
 def handle_errors(command):
@@ -155,32 +150,6 @@ def stats(
     render_backend_note(get_settings().embed_backend, stats.backend, err)
 
 
-Since = Annotated[
-    str | None,
-    typer.Option("--since", help="Only articles published on or after this date (2023-10-01, 'October 2023')"),
-]
-Until = Annotated[str | None, typer.Option("--until", help="Only articles published on or before this date")]
-Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable)")]
-UseLLM = Annotated[
-    bool | None,
-    typer.Option("--llm/--no-llm", help="Generate the answer with the model server [default: when QA_LLM_URL is set]"),
-]
-
-
-def parse_k(raw: str) -> int | None:
-    """``--k`` read as the chat's ``/ask`` reads ``k``: "2.5", "-1" and "100000" get `check_k`'s message."""
-    try:
-        value: object = float(raw) if any(c in raw for c in ".eE") else int(raw)
-    except ValueError:
-        value = raw
-    return check_k(value)
-
-
-TopK = Annotated[
-    int | None, typer.Option("--k", parser=parse_k, metavar="N", help="Passages retrieved, 1 to 100 [default 10]")
-]
-
-
 @app.command()
 @handle_errors
 def ask(
@@ -199,29 +168,65 @@ def ask(
     ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL answers")] = None,
     llm: UseLLM = None,
+    continue_: Continue = False,
     data_dir: DataDir = None,
     collection: Collection = None,
     chroma_url: ChromaUrl = None,
 ) -> None:
-    """Answer a question with verbatim, cited excerpts (or say the corpus does not answer it)."""
+    """Answer a question with verbatim, cited excerpts (or say the corpus does not answer); -c: continue the chat."""
     from qa.answer.assistant import Assistant
+    from qa.serve.conversation import ConversationLog, exchange
 
     if (question is None) == (batch is None):
         raise BadOptionError("Give either a QUESTION or --batch FILE.jsonl.")
     if batch is not None and out_path is None:
         raise BadOptionError("--batch needs --out ANSWERS.jsonl.")
+    if continue_ and (history is not None or batch is not None):
+        raise BadOptionError("--continue takes the last conversation as the history: not with --history or --batch.")
     settings = settings_from(data_dir, collection, chroma_url)
     options = check_options(outlets=outlet, since=since, until=until, k=k, llm=llm)  # once, for every question
     assistant = Assistant(settings)
     if batch is not None:
         _ask_batch(assistant, batch, out_path, options)
         return
-    turns = read_history(history, settings) if history else None
+    log = ConversationLog(settings, warn)
+    turns = read_history(history, settings) if history else log.turns() if continue_ else []
     answer = assistant.ask(check_request(question, history=turns, options=options, settings=settings))
+    log.save([*turns, *exchange(answer)])  # a plain question starts the conversation `-c` continues
     if as_json:
         sys.stdout.write(json_line(answer.to_json()) + "\n")
     else:
         render_answer(answer, out, err)
+
+
+@app.command()
+@handle_errors
+def chat(
+    k: TopK = None,
+    outlet: Outlets = None,
+    since: Since = None,
+    until: Until = None,
+    llm: UseLLM = None,
+    continue_: Continue = False,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Ask question after question with the index and model loaded once; follow-ups read the conversation.
+    /new starts a new topic, /sources shows the last answer's sources, /quit (or Ctrl-D) leaves."""
+    from qa.answer.assistant import Assistant
+    from qa.serve.chat import ChatSession, run_chat
+    from qa.serve.conversation import ConversationLog
+
+    settings = settings_from(data_dir, collection, chroma_url)
+    options = check_options(outlets=outlet, since=since, until=until, k=k, llm=llm)
+    log = ConversationLog(settings, warn)
+    run_chat(ChatSession(Assistant(settings), options, log, log.turns() if continue_ else []), out, err)
+
+
+def warn(message: str) -> None:
+    """A problem that does not stop the command, on stderr."""
+    err.print(f"[yellow]warning[/yellow] {inert(message)}", highlight=False)
 
 
 def _ask_batch(assistant: Assistant, path: Path, out_path: Path, options: Options) -> None:

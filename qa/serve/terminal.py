@@ -61,6 +61,23 @@ def inert_text(value: object, style: str = "", *, multiline: bool = False) -> Te
     return Text(inert_plain(value, multiline=multiline), style=style)
 
 
+class TerminalConsole(Console):
+    """A console that wraps lines to its width only on a terminal: written to a file or a pipe, each line stays
+    whole (``soft_wrap``), so an answer, an excerpt or a link is never broken by a newline a reader did not write.
+    Checked at each print, as the stream may change (a test's captured output)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(emoji=False, **kwargs)
+
+    @property
+    def soft_wrap(self) -> bool:
+        return not self.is_terminal
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:  # set by Console.__init__; whether it is a terminal decides
+        pass
+
+
 def render_answer(answer: Answer, out: Console, err: Console) -> None:
     """The answer, then each citation with its article, link, excerpt (sentence highlighted) and offsets."""
     if answer.notice:
@@ -69,6 +86,12 @@ def render_answer(answer: Answer, out: Console, err: Console) -> None:
         out.print(inert_text(answer.text, "yellow", multiline=True))
     else:
         _print_answer_text(answer, out)
+    render_sources(answer, out)
+
+
+def render_sources(answer: Answer, out: Console) -> None:
+    """An answer's sources: each citation's card (article, link, excerpt with the sentence highlighted, offsets),
+    or for an abstention the nearest excerpts. A link is never wrapped (the terminal folds it, whole, if need be)."""
     if answer.abstained:
         if answer.passages:
             out.print("\n[dim]Nearest excerpts (they do not answer the question):[/dim]")
@@ -81,7 +104,7 @@ def render_answer(answer: Answer, out: Console, err: Console) -> None:
         p = citation.passage
         out.print(_heading(f"[{citation.n}] ", p, bold=True))
         if p.url:
-            out.print(inert_text(f"    {p.url}", "blue"))
+            out.print(inert_text(f"    {p.url}", "blue"), soft_wrap=True)
         lo, hi = citation.start - p.start, citation.end - p.start
         excerpt = Text("    ")
         excerpt.append(inert_plain(p.text[:lo], multiline=True), style="dim")
