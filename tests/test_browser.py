@@ -315,6 +315,27 @@ def test_a_question_asked_while_a_file_is_indexed_waits_for_it(browser, app, tmp
         page.context.close()
 
 
+def test_cards_show_the_article_text_not_entities_or_page_furniture(browser, app):
+    """Records whose titles carry HTML entities (`&#039;`) and whose bodies carry an outlet's sign-up prompt and an
+    unrendered newsletter template: the card reads the title as written, and no excerpt quotes the furniture."""
+    page = open_page(browser, app.url)
+    try:
+        page.set_input_files("#qa-upload input[type=file]", [str(UPLOADS / "mill-entities.jsonl")])
+        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
+        assert "Added 3 articles" in page.inner_text("#qa-upload-note")
+        ask(page, "When will the Brenner flour mill reopen?")
+        answer = last_answer(page)
+        text = answer.inner_text()
+        assert "May 14" in text, text
+        titles = answer.locator(".qa-card").all_inner_texts()
+        assert any("‘Saved by the mill’" in t or "'Saved by the mill'" in t for t in titles), titles
+        assert "&#039;" not in text and "&amp;" not in text
+        assert "{{" not in text and "Please try again later" not in text and "Sign up to the Valley" not in text
+        screenshot(page, "clean-text.png")
+    finally:
+        page.context.close()
+
+
 def test_outlets_and_dates_read_alike_and_the_timeline_keeps_them_apart(browser, app):
     """Twelve outlets with feed taglines report one story: the answer lines and the cards write dates alike, the
     timeline legend names the outlets as the answers do, and no two outlets on the timeline share a colour."""

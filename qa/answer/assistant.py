@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from qa.core.types import Answer
 from qa.search.searcher import Searcher
 from qa.search.validate import Request, check_options, check_request
 from qa.store.embeddings.factory import make_embeddings, query_backend
+from qa.text.language import pipeline
 
 NO_MODEL = "Generated answers need a model server: set QA_LLM_URL (for example after `qa serve-llm`)."
 
@@ -35,9 +37,16 @@ class Assistant:
     def generator(self) -> Generator:
         return self._generator or Generator(self.settings)
 
-    def warm_up(self) -> None:
-        """Load the model, the search arrays and the outlet list now rather than on the first question."""
+    def warm_up(self, *, long_lived: bool = False) -> threading.Thread | None:
+        """Load the model, the search arrays and the outlet list now rather than on the first question; for a
+        process that answers many questions (``long_lived``: the chat, `qa chat`), also start building every
+        article's text in the background (`Searcher.prepare_windows`; its thread is returned) and load the English
+        pipeline (a second or two, else paid by its first typed question)."""
         self.searcher.warm_up()
+        if not long_lived:
+            return None
+        pipeline()
+        return self.searcher.prepare_windows()
 
     def ask(self, request: Request | str, **options) -> Answer:
         """Answer a `Request` (`check_request`: checked once, where it came in). For scripts and tests, anything

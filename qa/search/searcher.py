@@ -98,6 +98,11 @@ class Searcher:
         self.hybrid.retrieve("warm up", 1, corpus=corpus)
         self.outlets(corpus)
 
+    def prepare_windows(self) -> threading.Thread | None:
+        """For a long-lived process: every article's text built in the background, so a warm question chooses its
+        windows without building them (`qa.search.articles.PREPARE_MAX_ARTICLES`)."""
+        return self.hybrid.picker.prepare(self.corpus())
+
     def outlets(self, corpus: Corpus) -> OutletList:
         """Outlets of the articles of ``corpus`` (what question parsing can recognise), cached per corpus version."""
         version = corpus.bm25.version

@@ -58,7 +58,7 @@ def run_chat(session: ChatSession, out: Console, err: Console, read: Callable[[s
         import readline  # noqa: F401 - line editing and history for input(), on a terminal only
 
         err.print(f"[dim]{HELP}[/dim]")
-    session.assistant.warm_up()
+    session.assistant.warm_up(long_lived=True)
     while True:
         try:
             line = read(PROMPT if interactive else "").strip()

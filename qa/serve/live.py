@@ -182,7 +182,7 @@ class LiveAssistant:
             stats = arrays_stats(corpus.arrays, assistant.settings)
             articles = tuple(corpus.articles)
             if stats.chunks:
-                assistant.warm_up()  # load the vectors and BM25 now, not on a user's question
+                assistant.warm_up(long_lived=True)  # load the vectors and BM25 now, not on a user's question
         except Exception:
             _close(assistant)
             if snapshot is not None:
