@@ -23,3 +23,28 @@ def test_a_long_lived_assistant_builds_every_article_text_and_answers_alike(inde
     assert texts.built == len(texts.rows) > 1
     for question in QUESTIONS:
         assert warm.ask(question).to_json() | {"timings": None} == cold.ask(question).to_json() | {"timings": None}
+
+
+def test_sentence_vectors_are_embedded_once_and_equal_fresh_ones():
+    """`RememberedVectors` embeds only the texts it has not seen, and gives the vectors the model gives."""
+    import numpy as np
+
+    from qa.store.embeddings.factory import make_embeddings
+    from qa.store.embeddings.remembered import RememberedVectors
+
+    model = make_embeddings("onnx")
+    asked: list[list[str]] = []
+
+    def embed(texts: list[str]):
+        asked.append(list(texts))
+        return model.embed_documents(texts)
+
+    remembered = RememberedVectors(embed, size=3)
+    first = ["The mill reopens in May.", "The choir won in Linz.", "The mill reopens in May."]
+    assert np.allclose(remembered(first), np.asarray(model.embed_documents(first)), atol=1e-5)
+    assert asked == [["The mill reopens in May.", "The choir won in Linz."]]  # each text once
+    second = ["The choir won in Linz.", "A bridge closed on Monday.", "Ferries sail twice a day."]
+    assert np.allclose(remembered(second), np.asarray(model.embed_documents(second)), atol=1e-5)
+    assert asked[-1] == ["A bridge closed on Monday.", "Ferries sail twice a day."]  # only the new ones
+    remembered(["The mill reopens in May."])  # dropped: the oldest of four when three are kept
+    assert asked[-1] == ["The mill reopens in May."]

@@ -18,6 +18,7 @@ from qa.core.types import Answer
 from qa.search.searcher import Searcher
 from qa.search.validate import Request, check_options, check_request
 from qa.store.embeddings.factory import make_embeddings, query_backend
+from qa.store.embeddings.remembered import RememberedVectors
 from qa.text.language import pipeline
 
 NO_MODEL = "Generated answers need a model server: set QA_LLM_URL (for example after `qa serve-llm`)."
@@ -32,6 +33,8 @@ class Assistant:
         self.settings = settings
         self.searcher = Searcher(settings)
         self._generator = generator
+        # the answer's leading sentences, embedded once a session (a follow-up quotes the same articles)
+        self._sentence_vectors = RememberedVectors(lambda texts: self.searcher.hybrid.embeddings.embed_documents(texts))
 
     @cached_property
     def generator(self) -> Generator:
@@ -76,7 +79,7 @@ class Assistant:
             context=found.query.context,
             outlets=found.query.outlets,
             shape=found.query.shape,
-            embed=self.searcher.hybrid.embeddings.embed_documents,
+            embed=self._sentence_vectors,
         )
         answer = replace(answer, question=question)
         if generate and not answer.abstained:  # weak evidence: nothing for a model to cite either
