@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.article import Article
 from ingest.plan import Adopt, IngestPlan, Truncated, load, plan
+from ingest.web import FetchPolicy, is_url
 from ingest.write import Indexer, ProgressCallback, Written
 from qa.core.errors import NothingToIngestError, QAError
 from qa.core.settings import Settings
@@ -73,7 +74,7 @@ class IngestSummary:
 
 
 def ingest(
-    paths: Iterable[Path],
+    paths: Iterable[Path | str],
     settings: Settings,
     *,
     rebuild: bool = False,
@@ -81,9 +82,10 @@ def ingest(
     on_plan: Callable[[int], None] | None = None,
     adopt: Adopt | None = None,
 ) -> IngestSummary:
-    """Bring the index in line with ``paths``: the whole ``qa ingest`` run (``adopt``: see `ingest.plan.load`)."""
+    """Bring the index in line with ``paths`` (files, folders, web addresses): the whole ``qa ingest`` run
+    (``adopt``: see `ingest.plan.load`)."""
     started = time.perf_counter()
-    paths = [Path(p) for p in paths]
+    paths = [p if is_url(p) else Path(p) for p in paths]
     with writer_lock(settings):
         store = Store(settings)
         try:
@@ -94,14 +96,15 @@ def ingest(
     return summary
 
 
-def _run(store: Store, paths: list[Path], settings: Settings, rebuild: bool, progress, on_plan, adopt) -> IngestSummary:
+def _run(store: Store, paths: list, settings: Settings, rebuild: bool, progress, on_plan, adopt) -> IngestSummary:
     if rebuild:
         store.reset()
     settings = settle_backend(settings, store.stored_config())
     store.check_config(index_config(settings), adopt=True)
     manifest, recovered = recover(store, store.manifest())  # the one read of the manifest in a run
     manifest, repaired = reconcile(store, manifest)
-    loaded = load(paths, settings.max_file_bytes, adopt, settings.max_article_chars)
+    fetch = FetchPolicy(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_interval)
+    loaded = load(paths, settings.max_file_bytes, adopt, settings.max_article_chars, fetch)
     if not loaded.articles:
         reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
         message = f"No article could be read from {', '.join(map(str, paths))} ({reasons})."

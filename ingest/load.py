@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from ingest.article import UPLOAD_ID_PREFIX, Article
 from ingest.clean import decode_entities
 from ingest.html import parse_html
 from ingest.text import parse_markdown, parse_text
+from ingest.web import Fetcher, FetchPolicy, Page, canonical_url
 from qa.core.types import Skip
 from qa.text.dates import to_iso
 from qa.text.outlets import outlet_name
@@ -40,19 +42,50 @@ _SNIFF_BYTES = 8192  # enough to see a byte-order mark or the NUL bytes of binar
 _TOO_DEEP = "JSON nested too deeply to read"
 
 
-def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skip]:
+def iter_input_files(paths: Iterable[Path | str]) -> Iterator[Path | str | Skip]:
     """Expand folders (recursively, hidden entries left out) into files, in a stable order; every path
-    not read is a `Skip` naming why (see `ingest.walk`)."""
+    not read is a `Skip` naming why (see `ingest.walk`); web addresses pass through."""
     return walk.iter_input_files(paths, SUPPORTED_SUFFIXES)
 
 
-def load_paths(paths: Iterable[Path], max_file_bytes: int) -> Iterator[Article | Skip]:
-    """Every article found under ``paths``; unreadable inputs come out as `Skip` and the rest goes on."""
-    for item in iter_input_files(paths):
-        if isinstance(item, Skip):
-            yield item
-        else:
-            yield from load_file(item, max_file_bytes)
+def load_paths(
+    paths: Iterable[Path | str], max_file_bytes: int, fetch: FetchPolicy | None = None
+) -> Iterator[Article | Skip]:
+    """Every article found under ``paths`` (files, folders, and web addresses fetched under ``fetch``); unreadable
+    inputs come out as `Skip` and the rest goes on."""
+    with contextlib.ExitStack() as stack:
+        fetcher: Fetcher | None = None
+        for item in iter_input_files(paths):
+            if isinstance(item, Skip):
+                yield item
+            elif isinstance(item, str):  # a web address (`ingest.web.is_url`)
+                if fetcher is None:  # one client, and its per-host turns, for the run
+                    fetcher = stack.enter_context(Fetcher(fetch or FetchPolicy()))
+                page = fetcher.fetch(item)
+                yield page if isinstance(page, Skip) else article_from_page(page, item)
+            else:
+                yield from load_file(item, max_file_bytes)
+
+
+def article_from_page(page: Page, named: str) -> Article | Skip:
+    """The article of a fetched web page, read like an HTML file; its id is its canonical address
+    (`ingest.web.canonical_url`), so fetching it again finds it unchanged or updated."""
+    text = _page_text(page)
+    if text is None:
+        return Skip(named, "binary or undecodable content")
+    fields = parse_html(text, url=page.url)
+    if fields is None or not fields.get("body", "").strip():
+        return Skip(named, "no article text found")
+    fields["url"] = canonical_url(_clean_line(fields.get("url", "")), page.url)
+    return _make_article(fields, article_id=f"url:{fields['url']}", origin=named, record="")
+
+
+def _page_text(page: Page) -> str | None:
+    """The page decoded with the charset its headers declare, else as a file is (`decode`)."""
+    if page.charset:
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            return page.data.decode(page.charset)
+    return decode(page.data)
 
 
 def load_file(path: Path, max_file_bytes: int) -> Iterator[Article | Skip]:

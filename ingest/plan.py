@@ -10,6 +10,7 @@ from pathlib import Path
 from ingest.article import Article
 from ingest.clean import strip_furniture
 from ingest.load import load_paths
+from ingest.web import FetchPolicy, is_url
 from qa.core.types import Skip
 from qa.store.schema import ManifestEntry
 from qa.text.outlets import lookalikes
@@ -67,16 +68,20 @@ Adopt = Callable[[Article], Article]  # how a caller claims the articles read (u
 
 
 def load(
-    paths: Iterable[Path], max_file_bytes: int, adopt: Adopt | None = None, max_article_chars: int | None = None
+    paths: Iterable[Path | str],
+    max_file_bytes: int,
+    adopt: Adopt | None = None,
+    max_article_chars: int | None = None,
+    fetch: FetchPolicy | None = None,
 ) -> Loaded:
-    """Read every input (each article passed through ``adopt`` when given); a repeated article id is skipped with
-    where it was first seen, and a body longer than ``max_article_chars`` is cut to that length (a `Truncated`
-    note says so). Page furniture is then taken out of the bodies, judged over the articles of this run
-    (`ingest.clean.strip_furniture`)."""
+    """Read every input (web addresses fetched under ``fetch``; each article passed through ``adopt`` when given);
+    a repeated article id is skipped with where it was first seen, and a body longer than ``max_article_chars`` is
+    cut to that length (a `Truncated` note says so). Page furniture is then taken out of the bodies, judged over
+    the articles of this run (`ingest.clean.strip_furniture`)."""
     articles: dict[str, Article] = {}
     skipped: list[Skip] = []
     truncated: list[Truncated] = []
-    for item in load_paths(paths, max_file_bytes):
+    for item in load_paths(paths, max_file_bytes, fetch):
         if isinstance(item, Skip):
             skipped.append(item)
             continue
@@ -104,7 +109,7 @@ def cut_body(body: str, limit: int) -> str:
     return body[: cut if cut > 0 else limit].rstrip()
 
 
-def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path]) -> IngestPlan:
+def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path | str]) -> IngestPlan:
     """Compare what was read with what the store holds, by content hash."""
     added, updated, moved = [], [], []
     unchanged = 0
@@ -138,10 +143,16 @@ def outlet_warnings(loaded: Loaded, manifest: dict[str, ManifestEntry]) -> tuple
     return tuple(warnings)
 
 
-def covered(entry: ManifestEntry, paths: list[Path]) -> bool:
-    """Whether ``entry`` came from one of ``paths`` (so its absence there means it was removed)."""
+def covered(entry: ManifestEntry, paths: list[Path | str]) -> bool:
+    """Whether ``entry`` came from one of ``paths`` (so its absence there means it was removed). An article of a
+    web page never is: a page that fails to fetch (a 404, a timeout) is skipped and its article kept, and no
+    folder holds it; only ``--rebuild`` drops it."""
+    if is_url(entry.origin):
+        return False
     origin = Path(entry.origin)
     for path in paths:
+        if is_url(path):
+            continue
         resolved = path.resolve()
         if origin == resolved or (path.is_dir() and resolved in origin.parents):
             return True
@@ -149,7 +160,10 @@ def covered(entry: ManifestEntry, paths: list[Path]) -> bool:
 
 
 def origin_of(article: Article) -> str:
-    """The absolute path an article came from ("" for none): how removals are scoped to the inputs."""
+    """The absolute path an article came from, or the web address it was named by ("" for none): how removals
+    are scoped to the inputs."""
+    if is_url(article.origin):
+        return article.origin
     return str(Path(article.origin).resolve()) if article.origin else ""
 
 

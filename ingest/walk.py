@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from ingest.web import is_url
 from qa.core.types import Skip
 
 FILE, FOLDER = "file", "folder"
@@ -21,10 +22,14 @@ _SPECIAL = (
 )
 
 
-def iter_input_files(paths: Iterable[Path], suffixes: set[str]) -> Iterator[Path | Skip]:
+def iter_input_files(paths: Iterable[Path | str], suffixes: set[str]) -> Iterator[Path | str | Skip]:
     """Expand folders (recursively, in name order, hidden entries left out, links to folders not followed)
-    into files; a folder's files with other ``suffixes`` are skipped. A file named directly is always read."""
+    into files; a folder's files with other ``suffixes`` are skipped. A file named directly is always read.
+    A web address (`ingest.web.is_url`: a ``str``, never a `Path`) passes through as it is."""
     for path in paths:
+        if is_url(path):
+            yield path
+            continue
         path = Path(path)
         kind = kind_of(path)
         if kind == FOLDER:
@@ -115,15 +120,15 @@ def open_regular(path: Path, max_bytes: int) -> BinaryIO | Skip:
         return Skip(name, f"cannot read: {exc.strerror or exc}")
 
 
-def count_records(paths: Iterable[Path], suffixes: set[str], line_suffixes: set[str], max_bytes: int) -> int:
+def count_records(paths: Iterable[Path | str], suffixes: set[str], line_suffixes: set[str], max_bytes: int) -> int:
     """About how many articles ``paths`` hold, cheaply, for a progress bar's total: the non-empty lines of each
     JSON Lines file (``line_suffixes``; read in binary, nothing parsed: a 50 MB file takes a fraction of a
-    second), one for every other file; files that will be skipped count nothing."""
+    second), one for every other file or web address; files that will be skipped count nothing."""
     total = 0
     for item in iter_input_files(paths, suffixes):
         if isinstance(item, Skip):
             continue
-        if item.suffix.lower() not in line_suffixes:
+        if isinstance(item, str) or item.suffix.lower() not in line_suffixes:
             total += 1
             continue
         handle = open_regular(item, max_bytes)

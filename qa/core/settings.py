@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         description="Characters of an article's body indexed at most; a longer one is cut (the ingest summary says).",
     )
 
+    # Web pages named on `qa ingest https://...`
+    fetch_max_bytes: int = Field(10_000_000, ge=1, description="A larger web page is skipped (counted as it arrives).")
+    fetch_timeout: float = Field(
+        20.0, gt=0, description="Seconds one web page may take, redirects included; a slower one is skipped."
+    )
+    fetch_interval: float = Field(1.0, ge=0, description="Seconds between two requests to the same web host.")
+
     # Retrieval and answering
     top_k: int = Field(10, ge=1, le=100, description="Passages returned per question.")
     candidates: int = Field(200, ge=10, description="Candidates fetched from each retriever before fusion.")
