@@ -26,7 +26,7 @@ from pathlib import Path
 
 from common import ROOT, free_port
 
-# `qa serve`, run as a module from the repository root so this checkout's code is the one measured
+# `qa serve`, run as a module from a checkout's root so that checkout's code is the one measured (``--repo``)
 SERVE = [sys.executable, "-m", "qa.serve.cli", "serve"]
 QUESTION = "Who was convicted in the FTX trial?"
 POLL_SECONDS = 0.05  # between attempts while the server is not listening yet: small next to the 3 s target
@@ -55,7 +55,7 @@ def ask(url: str, question: str, timeout: float = 30.0) -> dict:
     raise RuntimeError("/ask: the event stream ended without an answer")
 
 
-def one_run(data_dir: Path, log: Path) -> float:
+def one_run(data_dir: Path, log: Path, repo: Path = ROOT) -> float:
     """Seconds from spawning `qa serve` on a copy of ``data_dir`` to its first answer."""
     with tempfile.TemporaryDirectory(prefix="qa-start-") as scratch:
         copy = Path(scratch) / "data"
@@ -65,7 +65,7 @@ def one_run(data_dir: Path, log: Path) -> float:
         url = f"http://127.0.0.1:{port}/"
         with open(log, "a") as out:
             started = time.perf_counter()
-            server = subprocess.Popen(SERVE, env=env, stdout=out, stderr=out, cwd=ROOT)
+            server = subprocess.Popen(SERVE, env=env, stdout=out, stderr=out, cwd=repo)
             try:
                 while time.perf_counter() - started < ANSWER_TIMEOUT:
                     if server.poll() is not None:
@@ -93,12 +93,13 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="an index (copied for every run)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "qa-chat-start.log")
+    parser.add_argument("--repo", type=Path, default=ROOT, help="the checkout whose `qa serve` runs (before/after)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.log.write_text("")
     times = []
     for run in range(1, args.runs + 1):
-        times.append(one_run(args.data_dir, args.log))
+        times.append(one_run(args.data_dir, args.log, args.repo))
         if not args.json:
             print(f"run {run}: first answer {times[-1]:.2f} s after start", flush=True)
     result = {"runs": [round(t, 2) for t in times], "median_s": round(statistics.median(times), 2)}
