@@ -29,6 +29,7 @@ from qa.core.errors import QAError, StoreError
 from qa.core.settings import Settings
 from qa.store.snapshots import IngestRunning, Snapshot, corpus_signature, remove_stale, take_snapshot
 from qa.store.stats import CorpusStats, arrays_stats
+from qa.text.language import pipeline
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +66,13 @@ class LiveAssistant:
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
-    def start(self, watch: bool = True) -> LiveAssistant:
-        """Open the first snapshot (waiting for a running ingest) and start watching for new ones."""
+    def start(self, watch: bool = True, *, build_texts: bool = True) -> LiveAssistant:
+        """Open the first snapshot (waiting for a running ingest) and start watching for new ones. Without
+        ``build_texts``, its article texts are built only when `build_texts` is called (the chat: once it listens)."""
         remove_stale(self.settings)
-        if not self.reload(force=True):
+        if not self.reload(force=True, build_texts=build_texts):
             log.warning("`qa ingest` is writing to %s: waiting for it to finish.", self.settings.data_dir)
-            while not self.reload(force=True):
+            while not self.reload(force=True, build_texts=build_texts):
                 time.sleep(0.5)
         if watch and self.snapshots:
             self._watcher = threading.Thread(target=self._watch, name="qa-index-watcher", daemon=True)
@@ -122,6 +124,11 @@ class LiveAssistant:
                 raise StoreError("The assistant is shutting down.")
             return self._current
 
+    def build_texts(self) -> None:
+        """Start building the current generation's article texts in the background (`Searcher.prepare_windows`):
+        seconds of work that, done while the chat starts, would delay its first answer by as much."""
+        self._now().assistant.searcher.prepare_windows()
+
     def stats(self) -> CorpusStats:
         """What the current generation holds (read when it was opened)."""
         return self._now().stats
@@ -156,7 +163,7 @@ class LiveAssistant:
 
     # ---- swapping -----------------------------------------------------------------------------
 
-    def reload(self, force: bool = False) -> bool:
+    def reload(self, force: bool = False, *, build_texts: bool = True) -> bool:
         """Swap in a fresh snapshot if an ingest finished since the last one; False while an ingest is running."""
         with self._reload:
             signature = corpus_signature(self.settings)
@@ -164,7 +171,7 @@ class LiveAssistant:
             if not force and current is not None and current.signature == signature:
                 return True
             try:
-                gen = self._open(signature)
+                gen = self._open(signature, build_texts=build_texts)
             except IngestRunning:
                 return False
             with self._swap:
@@ -174,15 +181,18 @@ class LiveAssistant:
             log.info("Answering from corpus version %s.", gen.stats.corpus_version)
             return True
 
-    def _open(self, signature: tuple[int, int] | None) -> Generation:
+    def _open(self, signature: tuple[int, int] | None, *, build_texts: bool = True) -> Generation:
         snapshot = take_snapshot(self.settings) if self.snapshots else None
         assistant = Assistant(snapshot.settings if snapshot else self.settings, self.generator)
         try:
             corpus = assistant.searcher.current()
             stats = arrays_stats(corpus.arrays, assistant.settings)
             articles = tuple(corpus.articles)
-            if stats.chunks:
+            if stats.chunks and build_texts:
                 assistant.warm_up(long_lived=True)  # load the vectors and BM25 now, not on a user's question
+            elif stats.chunks:  # the same, but the article texts wait for `build_texts`
+                assistant.warm_up()
+                pipeline()
         except Exception:
             _close(assistant)
             if snapshot is not None:

@@ -206,11 +206,11 @@ def launch(
     live: LiveAssistant,
     settings: Settings,
     *,
-    block: bool = True,
     quiet: bool = False,
     clock: Callable[[], float] = time.monotonic,
 ) -> gr.Blocks:
-    """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise), behind `Guard`:
+    """Serve the chat on ``settings.host:settings.port`` (loopback unless told otherwise), returning once it listens,
+    behind `Guard`:
     logins throttled per client (waits measured by ``clock``; forwarding headers believed only from
     ``QA_TRUSTED_PROXIES``), bodies bounded, uploads only to "Add articles" (when on); Gradio may not serve
     files from the data folder."""
@@ -230,7 +230,7 @@ def launch(
             server_name=settings.host,
             server_port=settings.port,
             auth=parse_auth(settings.auth),
-            prevent_thread_lock=not block,
+            prevent_thread_lock=True,  # returns once the server listens; `demo.block_thread()` waits after
             show_error=False,
             quiet=quiet,
             ssr_mode=False,

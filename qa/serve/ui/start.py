@@ -1,4 +1,7 @@
-"""Start the chat (``python app.py`` / ``qa serve``): build the index from the corpus folder when empty, then serve."""
+"""Start the chat (``python app.py`` / ``qa serve``): build the index from the corpus folder when empty, then serve.
+
+The first answer comes as soon as it can (issue 23): every article's text (for choosing the quoted windows) is built
+once the chat listens, not before, and Gradio imports without rewriting its type stubs (`qa.serve.ui`)."""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] 
     ``clock`` measures the login throttle's waits."""
     if block:
         stop_on_sigterm()
-    live = LiveAssistant(settings).start()
+    live = LiveAssistant(settings).start(build_texts=False)
     try:
         build_if_empty(live, settings)
         stats = live.stats()
@@ -47,11 +50,13 @@ def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] 
             f"Answering from {stats.articles:,} articles; chat on http://{inert(settings.host)}:{settings.port}"
             + (" (login required)" if settings.auth else "")
         )
-        demo = launch(live, settings, block=block, quiet=True, clock=clock)
+        demo = launch(live, settings, quiet=True, clock=clock)
+        live.build_texts()  # now that the chat listens: built meanwhile, they would slow its start by seconds
     except BaseException:
         live.close()
         raise
     if block:
+        demo.block_thread()  # until Ctrl-C or SIGTERM
         live.close()
         demo.handlers.close()
     return demo, live
