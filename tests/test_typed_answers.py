@@ -108,6 +108,12 @@ def test_a_relative_date_is_resolved_against_the_publication_date(assistant):
         assert "March 28" not in direct.text, shown(answer)  # the sentencing date, not the verdict's
 
 
+def test_a_weekday_with_a_time_of_day_is_resolved_too(assistant):
+    """"late Friday" in a Saturday article is Friday, November 17, 2023, not a bare "late Friday"."""
+    answer = assistant.ask("When did Brightfold fire Mara Quillon?")
+    assert answer.direct is not None and "November 17, 2023" in answer.direct.text, shown(answer)
+
+
 def test_the_day_a_repair_was_cancelled_is_not_when_work_starts(assistant):
     answer = assistant.ask("When will work on the Tollard Bridge start?")
     direct = answer.direct

@@ -100,6 +100,8 @@ def _with_counted_noun(doc, ent, end: int) -> int:
 _MONTH_TEXT = "January February March April May June July August September October November December"
 _MONTHS = _MONTH_TEXT.split()
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# words that place a weekday in its day without moving it ("late Friday", "on Monday night"); "last"/"next" do move it
+_TIME_OF_DAY = {"on", "early", "late", "morning", "afternoon", "evening", "night", "overnight"}
 
 
 def resolve_date(text: str, published: str) -> str:
@@ -124,8 +126,10 @@ def resolve_date(text: str, published: str) -> str:
         "this week": f"the week of {_day(base - timedelta(days=base.weekday()))}",
         "last week": f"the week of {_day(base - timedelta(days=base.weekday() + 7))}",
     }.get(words)
-    if found is None and words in _WEEKDAYS:  # news reports the past: the latest such day up to publication
-        back = (base.weekday() - _WEEKDAYS.index(words)) % 7
+    days = [w for w in words.split() if w in _WEEKDAYS]
+    if found is None and len(days) == 1 and set(words.split()) <= _TIME_OF_DAY | set(days):
+        # news reports the past: the latest such day up to publication
+        back = (base.weekday() - _WEEKDAYS.index(days[0])) % 7
         found = _day(base - timedelta(days=back))
     return f"{found} (“{text}”)" if found else text
 
