@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from common import ROOT, free_port
+from common import ROOT, free_port, stop_process
 
 # `qa serve`, run as a module from a checkout's root so that checkout's code is the one measured (``--repo``)
 SERVE = [sys.executable, "-m", "qa.serve.cli", "serve"]
@@ -81,11 +81,7 @@ def one_run(data_dir: Path, log: Path, repo: Path = ROOT) -> float:
                     return seconds
                 raise SystemExit(f"no answer within {ANSWER_TIMEOUT:.0f} s; see {log}")
             finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                stop_process(server)
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""What every benchmark script shares: where the repository and the MultiHop-RAG data are, a free port,
-the chroma server helper of the tests, and reciprocal rank fusion (the baseline only benchmarks use).
+"""What every benchmark script shares: where the repository and the MultiHop-RAG data are, a free port, stopping
+a server process, the chroma server helper of the tests, and reciprocal rank fusion (the baseline only benchmarks
+use).
 
 Scripts run as ``python bench/NAME.py`` with the project installed (``make setup``), so ``qa`` and
 ``ingest`` import as packages and this module imports as ``common``."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import subprocess
 from pathlib import Path
 from types import ModuleType
 
@@ -22,6 +24,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 20.0) -> None:
+    """SIGTERM (a served chat removes its snapshot on it), then SIGKILL if it has not exited within ``timeout``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def server_fixtures() -> ModuleType:

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from common import MULTIHOP as MULTIHOP_DIR
-from common import ROOT, free_port
+from common import ROOT, free_port, stop_process
 
 MULTIHOP = MULTIHOP_DIR / "corpus.jsonl"
 BIN = Path(sys.executable).parent
@@ -278,11 +278,7 @@ def main() -> int:
         print("OK" if ok else "FAILED", flush=True)
         return 0 if ok else 1
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop_process(app)
         log.close()
         if not (args.keep or args.work):
             shutil.rmtree(work, ignore_errors=True)

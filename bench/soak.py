@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from chat_start import SERVE, ask
-from common import MULTIHOP, ROOT, free_port
+from common import MULTIHOP, ROOT, free_port, stop_process
 
 CORPUS = MULTIHOP / "corpus.jsonl"
 QUESTIONS = MULTIHOP / "dev-queries.jsonl"
@@ -307,11 +307,7 @@ def main() -> int:
         return report(run, rows, args, server, data, log)
     finally:
         if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_process(server, timeout=30)
         log.close()
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
