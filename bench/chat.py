@@ -42,7 +42,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         log = ConversationLog(settings.model_copy(update={"data_dir": Path(scratch)}), warn=print)
         session = ChatSession(Assistant(settings), NO_OPTIONS, log)
-        building = session.assistant.warm_up(long_lived=True)  # as `qa chat` starts
+        session.assistant.warm_up(long_lived=True)  # as `qa chat` starts
+        building = session.assistant.searcher.prepare_windows()
         if building is not None and not args.cold_windows:
             building.join()  # a person types their first question in the seconds this takes (609 articles: ~10 s)
         session.answer("Who was convicted in the FTX trial?")  # the first question: not counted

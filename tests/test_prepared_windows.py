@@ -1,5 +1,5 @@
-"""A long-lived process builds every article's text in the background after start (`Assistant.warm_up(long_lived=
-True)`): the texts are all there once its thread ends, and the answers are the ones a cold process gives."""
+"""A long-lived process builds every article's text in the background after start (`Searcher.prepare_windows`):
+the texts are all there once its thread ends, and the answers are the ones a cold process gives."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ QUESTIONS = (
 
 def test_a_long_lived_assistant_builds_every_article_text_and_answers_alike(indexed_corpus):
     cold, warm = Assistant(indexed_corpus), Assistant(indexed_corpus)
-    assert cold.warm_up() is None  # a one-shot command builds only what its question needs
-    building = warm.warm_up(long_lived=True)
+    cold.warm_up()  # a one-shot command builds only what its question needs (its warm-up search's)
+    cold_texts = cold.searcher.hybrid.picker.texts(cold.searcher.corpus())
+    assert cold_texts.built < len(cold_texts.rows)
+    warm.warm_up(long_lived=True)
+    building = warm.searcher.prepare_windows()
     assert building is not None
     building.join(timeout=120)
     assert not building.is_alive()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -40,16 +39,14 @@ class Assistant:
     def generator(self) -> Generator:
         return self._generator or Generator(self.settings)
 
-    def warm_up(self, *, long_lived: bool = False) -> threading.Thread | None:
+    def warm_up(self, *, long_lived: bool = False) -> None:
         """Load the model, the search arrays and the outlet list now rather than on the first question; for a
-        process that answers many questions (``long_lived``: the chat, `qa chat`), also start building every
-        article's text in the background (`Searcher.prepare_windows`; its thread is returned) and load the English
-        pipeline (a second or two, else paid by its first typed question)."""
+        process that answers many questions (``long_lived``: the chat, `qa chat`), also the English pipeline (a
+        second or two, else paid by its first typed question). Such a process then starts building every
+        article's text with `Searcher.prepare_windows`, when it can spare the time."""
         self.searcher.warm_up()
-        if not long_lived:
-            return None
-        pipeline()
-        return self.searcher.prepare_windows()
+        if long_lived:
+            pipeline()
 
     def ask(self, request: Request | str, **options) -> Answer:
         """Answer a `Request` (`check_request`: checked once, where it came in). For scripts and tests, anything

@@ -59,6 +59,7 @@ def run_chat(session: ChatSession, out: Console, err: Console, read: Callable[[s
 
         err.print(f"[dim]{HELP}[/dim]")
     session.assistant.warm_up(long_lived=True)
+    session.assistant.searcher.prepare_windows()
     while True:
         try:
             line = read(PROMPT if interactive else "").strip()

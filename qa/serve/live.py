@@ -29,7 +29,6 @@ from qa.core.errors import QAError, StoreError
 from qa.core.settings import Settings
 from qa.store.snapshots import IngestRunning, Snapshot, corpus_signature, remove_stale, take_snapshot
 from qa.store.stats import CorpusStats, arrays_stats
-from qa.text.language import pipeline
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +187,10 @@ class LiveAssistant:
             corpus = assistant.searcher.current()
             stats = arrays_stats(corpus.arrays, assistant.settings)
             articles = tuple(corpus.articles)
-            if stats.chunks and build_texts:
+            if stats.chunks:
                 assistant.warm_up(long_lived=True)  # load the vectors and BM25 now, not on a user's question
-            elif stats.chunks:  # the same, but the article texts wait for `build_texts`
-                assistant.warm_up()
-                pipeline()
+                if build_texts:  # else they wait for `build_texts`
+                    assistant.searcher.prepare_windows()
         except Exception:
             _close(assistant)
             if snapshot is not None:
