@@ -97,7 +97,32 @@ class Citation:
         }
 
 
-DIRECT_KINDS = ("name", "number", "date", "yes", "no", "claim", "description")
+DIRECT_KINDS = ("name", "number", "date", "yes", "no", "claim", "description", "before", "after", "outlet")
+CLAIM_VERDICTS = ("supported", "contradicted", "not_found")
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """One claim of a question about coverage ("Did A report X ...?"), checked against the articles of the outlet
+    (and date) it is attributed to: the verdict, the quote that decides it (``citation``, an ``[n]`` of the
+    answer; None when nothing was found) and why, in words a reader can check."""
+
+    text: str  # the claim as the question puts it
+    outlet: str  # the outlet it is attributed to, as indexed ("" when the question names none)
+    date: str  # publication date (ISO) of the matched article, or "" when none matched
+    verdict: str  # one of CLAIM_VERDICTS
+    citation: int | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "outlet": self.outlet,
+            "date": self.date,
+            "verdict": self.verdict,
+            "citation": self.citation,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -143,6 +168,7 @@ class Answer:
     model: str | None = None
     sentences: tuple[AnswerSentence, ...] = ()  # generated mode: all of them, unsupported ones included
     extractive_text: str = field(default="", compare=False)  # the extractive answer beside a generated one
+    claims: tuple[ClaimCheck, ...] = ()  # a question about coverage: each claim with its outlet and verdict
 
     def to_json(self) -> dict:
         return {
@@ -158,6 +184,7 @@ class Answer:
             "mode": self.mode,
             "model": self.model,
             "sentences": [s.to_json() for s in self.sentences],
+            "claims": [c.to_json() for c in self.claims],
         }
 
 
