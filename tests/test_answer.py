@@ -102,6 +102,20 @@ def test_the_name_the_articles_share_is_spelled_out_first():
     assert answer_entity("Did the founder go on trial?", passages) == ""
 
 
+def test_a_cross_reference_line_is_never_quoted():
+    passages = [
+        make_passage("a", "MORE: How Joshua Dobbs won the starting job in Minnesota. The Vikings host the Saints."),
+        make_passage("b", "READ MORE: Dobbs starts at quarterback on Sunday. Coaches praised his week."),
+        make_passage("c", "Joshua Dobbs will start at quarterback for Minnesota, the coach said on Friday."),
+    ]
+    answer = compose(
+        "Who starts at quarterback for Minnesota?", passages, max_sentences=3, evidence_score=1, threshold=0
+    )
+    quoted = [c.sentence for c in answer.citations]
+    assert quoted and not any(q.startswith(("MORE:", "READ MORE:")) for q in quoted), quoted
+    assert quoted[0].startswith("Joshua Dobbs will start")
+
+
 def test_weak_evidence_abstains_in_compose():
     passages = [make_passage("a", "Nothing relevant here.")]
     answer = compose("Who won?", passages, max_sentences=2, evidence_score=0.1, threshold=0.5)

@@ -36,6 +36,12 @@ _EQUIVALENT_TEXT = (
     "lure lured poach poached",
 )
 _CANON = {s: group.split()[0] for group in _EQUIVALENT_TEXT for s in stems(group)}
+# a line that points to another story or a video ("MORE: How Joshua Dobbs got his nickname", "WATCH: ...",
+# "READ MORE: ..."): a news site's cross-reference, in capitals before a colon, never the article's own statement
+CROSS_REFERENCE = re.compile(
+    r"^(?:(?:READ|SEE|CLICK|WATCH|LISTEN|ALSO|MORE|RELATED|RECOMMENDED|TRENDING|PHOTOS?|VIDEOS?|LATEST)\b[A-Z0-9 '’&-]*"
+    r"|[A-Z][A-Z0-9 '’&-]*\b(?:MORE|ALSO|RELATED|WATCH|READ))\s*:"
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ def candidates(
     previous: dict[int, set[str]] = {}
     for rank, passage, start, end in spans:
         text = passage.text[start:end]
+        if CROSS_REFERENCE.match(text):
+            continue
         sentence_words = word_set(text)
         overlap = (len(wanted & sentence_words) + CONTEXT_WEIGHT * len(earlier & sentence_words)) / weight
         held = canonical(text)
