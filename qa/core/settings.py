@@ -142,6 +142,10 @@ class Settings(BaseSettings):
         False,
         description="Let an uploaded record with the id of an indexed article replace it (default: uploads only add).",
     )
+    upload_local_urls: bool = Field(
+        False,
+        description="Let chat visitors add pages of loopback and private-network hosts (default: public hosts only).",
+    )
 
     @field_validator("watch_every", mode="before")
     @classmethod
