@@ -34,7 +34,7 @@ UPLOADS = FIXTURES / "upload"
 def app(tmp_path_factory):
     """The fixture articles plus the hostile one and a second Coastal Daily story, served once for the module."""
     extra = (FIXTURES / "hostile" / "lighthouse-hostile.md", FIXTURES / "qa-extra" / "coastal-daily-festival.md")
-    served, demo = serve_corpus(tmp_path_factory.mktemp("browser"), *extra)
+    served, demo = serve_corpus(tmp_path_factory.mktemp("browser"), *extra, upload_local_urls=True)  # a 127.0.0.1 page
     yield served
     demo.close()
     served.live.close()
@@ -283,6 +283,46 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
         assert app.live.stats().articles == before + 2
     finally:
         page.context.close()
+
+
+def test_a_web_address_is_added_from_the_page_then_asked_about(browser, app):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    story = (
+        b"<html><head><title>Tram line to Eastholm opens</title></head><body><article><h1>Tram line to Eastholm opens"
+        b"</h1><p>The new tram line to Eastholm opened on Sunday with nine stops, and the first tram carried 240 "
+        b"riders, the transit authority said.</p></article></body></html>"
+    )
+
+    class Page(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(story)))
+            self.end_headers()
+            self.wfile.write(story)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = open_page(browser, app.url)
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/tram"
+        page.fill("#qa-links textarea", f"{url}\nnot an address")
+        page.click("#qa-links-add")
+        page.wait_for_selector("#qa-upload-note .qa-upload-pages", timeout=120_000)
+        summary = page.inner_text("#qa-upload-note")
+        assert f"{url}: added “Tram line to Eastholm opens”" in summary, summary
+        assert "not a web address" in summary
+        assert page.input_value("#qa-links textarea") == ""
+        ask(page, "How many stops does the tram line to Eastholm have?")
+        assert "nine stops" in last_answer(page).inner_text()
+    finally:
+        page.context.close()
+        server.shutdown()
 
 
 def test_a_question_asked_while_a_file_is_indexed_waits_for_it(browser, app, tmp_path):

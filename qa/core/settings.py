@@ -11,6 +11,18 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AUTO_BACKEND = "auto"  # the embedding backend chosen per index and CPU (qa.store.config.settle_backend)
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", re.IGNORECASE)
+
+
+def parse_duration(value: object) -> float:
+    """Seconds in ``90s``, ``15m``, ``1.5h``, ``1d`` or a plain number of seconds; `ValueError` for anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = DURATION.fullmatch(str(value))
+    if match is None:
+        raise ValueError(f"{value!r} is not a duration (e.g. 90s, 15m, 1h)")
+    return float(match[1]) * DURATION_UNITS[(match[2] or "s").lower()]
 
 
 class Settings(BaseSettings):
@@ -61,6 +73,9 @@ class Settings(BaseSettings):
         20.0, gt=0, description="Seconds one web page may take, redirects included; a slower one is skipped."
     )
     fetch_interval: float = Field(1.0, ge=0, description="Seconds between two requests to the same web host.")
+    watch_every: float = Field(
+        900.0, gt=0, description="`qa watch`: seconds (or 90s, 15m, 1h) between two polls of its web addresses."
+    )
 
     # Retrieval and answering
     top_k: int = Field(10, ge=1, le=100, description="Passages returned per question.")
@@ -127,6 +142,15 @@ class Settings(BaseSettings):
         False,
         description="Let an uploaded record with the id of an indexed article replace it (default: uploads only add).",
     )
+    upload_local_urls: bool = Field(
+        False,
+        description="Let chat visitors add pages of loopback and private-network hosts (default: public hosts only).",
+    )
+
+    @field_validator("watch_every", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return parse_duration(value)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -24,6 +24,7 @@ from qa.serve.options import (
     Collection,
     Continue,
     DataDir,
+    Every,
     Outlets,
     Since,
     TopK,
@@ -103,31 +104,30 @@ def ingest(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Index articles; re-running embeds only what changed and removes what is gone."""
+    from qa.serve.terminal import render_ingest
+
     settings = settings_from(data_dir, collection, chroma_url)
     summary = ingest_with_progress(paths, settings, err, rebuild=rebuild)
-    for skip in summary.skipped:
-        err.print(f"[yellow]skipped[/yellow] {inert(skip)}", highlight=False, soft_wrap=True)
-    for warning in summary.warnings:  # look-alike outlets: indexed, flagged
-        err.print(f"[yellow]look-alike[/yellow] {inert(warning)}", highlight=False, soft_wrap=True)
-    for note in summary.truncated:
-        err.print(f"[yellow]truncated[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
-    data = summary.to_json()
-    line = (
-        f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
-        f"{data['removed']} removed, {len(data['skipped'])} skipped; {data['chunks_written']} chunks written "
-        f"in {data['seconds']:.1f} s ({data['chunks_per_second']} chunks/s)"
-    )
-    if summary.truncated:
-        line += f"; {len(summary.truncated)} cut to QA_MAX_ARTICLE_CHARS"
-    if summary.recovered:
-        line += f"; recovered {summary.recovered} articles left half-written by an interrupted run"
-    if as_json:
-        err.print(line, soft_wrap=True)
-        sys.stdout.write(json.dumps(data) + "\n")
-    else:
-        out.print(line, soft_wrap=True)
+    render_ingest(summary, out, err, as_json=as_json)
     render_backend_note(get_settings().embed_backend, summary.backend, err)  # the backend has no option
     if strict and summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def watch(
+    paths: Annotated[list[str], typer.Argument(help="Folders or files of articles to watch, or http(s) pages/feeds")],
+    every: Every = None,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Keep the index current: ingest now, on every file change, and every --every for web addresses."""
+    from qa.serve.watch import Targets, watch_until_stopped
+
+    settings = settings_from(data_dir, collection, chroma_url, **({"watch_every": every} if every else {}))
+    if not watch_until_stopped(Targets.parse(paths), settings, out, err):
         raise typer.Exit(1)
 
 

@@ -44,6 +44,7 @@ class Generation:
     articles: tuple[tuple[str, str, str], ...]  # (title, outlet, published) of every article
     users: int = 0
     retired: bool = False
+    ids: frozenset[str] = frozenset()  # every article's id
 
 
 class LiveAssistant:
@@ -136,6 +137,10 @@ class LiveAssistant:
         """(title, outlet, published) of every article of the current generation."""
         return list(self._now().articles)
 
+    def has_article(self, article_id: str) -> bool:
+        """Whether the current generation holds the article ``article_id``."""
+        return article_id in self._now().ids
+
     # ---- files added from the chat -------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -187,6 +192,7 @@ class LiveAssistant:
             corpus = assistant.searcher.current()
             stats = arrays_stats(corpus.arrays, assistant.settings)
             articles = tuple(corpus.articles)
+            ids = frozenset(a.row.article_id for a in corpus.arrays.articles())
             if stats.chunks:
                 assistant.warm_up(long_lived=True)  # load the vectors and BM25 now, not on a user's question
                 if build_texts:  # else they wait for `build_texts`
@@ -196,7 +202,8 @@ class LiveAssistant:
             if snapshot is not None:
                 snapshot.drop()
             raise
-        return Generation(assistant, snapshot.signature if snapshot else signature, snapshot, stats, articles)
+        signature = snapshot.signature if snapshot else signature
+        return Generation(assistant, signature, snapshot, stats, articles, ids=ids)
 
     def _retire(self, gen: Generation) -> None:
         with self._swap:

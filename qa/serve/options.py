@@ -9,13 +9,32 @@ from typing import Annotated
 import typer
 
 from qa.core.errors import BadOptionError
-from qa.core.settings import Settings, get_settings
+from qa.core.settings import Settings, get_settings, parse_duration
 from qa.search.validate import check_k
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index folder [env QA_DATA_DIR, default .qa]")]
 Collection = Annotated[str | None, typer.Option("--collection", help="Collection name [env QA_COLLECTION]")]
 ChromaUrl = Annotated[
     str | None, typer.Option("--chroma-url", help="Chroma server, e.g. http://localhost:8000 [env QA_CHROMA_URL]")
+]
+
+
+def parse_every(raw: str) -> float:
+    """``--every`` as ``QA_WATCH_EVERY`` reads it, with its own message for a bad one."""
+    try:
+        return parse_duration(raw)
+    except ValueError as exc:
+        raise BadOptionError(f"--every: {exc}.") from None
+
+
+Every = Annotated[
+    float | None,
+    typer.Option(
+        "--every",
+        parser=parse_every,
+        metavar="DURATION",
+        help="Poll web addresses this often: 90s, 15m, 1h [env QA_WATCH_EVERY, default 15m]",
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 Since = Annotated[

@@ -21,6 +21,7 @@ from qa.store.embeddings.cpu import backend_note
 from qa.text.display import outlet_display, short_date
 
 if TYPE_CHECKING:  # the store and eval layers: only for the commands that render them (`inert` is for every one)
+    from ingest.index import IngestSummary
     from qa.store.stats import CorpusStats
 
 # C0 controls but newline and tab, DEL, C1 controls, and the bidi controls that can reorder what a terminal
@@ -225,3 +226,38 @@ def _shown_outlets(outlets: dict[str, int]) -> list[tuple[str, int]]:
         key = outlet_display(name) or name
         shown[key] = shown.get(key, 0) + count
     return sorted(shown.items(), key=lambda item: -item[1])
+
+
+def ingest_line(summary: IngestSummary) -> str:
+    """The one-line summary of an ingest (`qa ingest`, each `qa watch` cycle)."""
+    data = summary.to_json()
+    line = (
+        f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
+        f"{data['removed']} removed, {len(data['skipped'])} skipped; {data['chunks_written']} chunks written "
+        f"in {data['seconds']:.1f} s ({data['chunks_per_second']} chunks/s)"
+    )
+    if summary.truncated:
+        line += f"; {len(summary.truncated)} cut to QA_MAX_ARTICLE_CHARS"
+    if summary.recovered:
+        line += f"; recovered {summary.recovered} articles left half-written by an interrupted run"
+    return line
+
+
+def render_ingest_notes(summary: IngestSummary, err: Console) -> None:
+    """What an ingest skipped, flagged and cut, a line each on stderr."""
+    for skip in summary.skipped:
+        err.print(f"[yellow]skipped[/yellow] {inert(skip)}", highlight=False, soft_wrap=True)
+    for warning in summary.warnings:  # look-alike outlets: indexed, flagged
+        err.print(f"[yellow]look-alike[/yellow] {inert(warning)}", highlight=False, soft_wrap=True)
+    for note in summary.truncated:
+        err.print(f"[yellow]truncated[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
+
+
+def render_ingest(summary: IngestSummary, out: Console, err: Console, *, as_json: bool = False) -> None:
+    """`qa ingest`'s report: the notes, then the summary line (on stderr, and the JSON on stdout, with ``as_json``)."""
+    render_ingest_notes(summary, err)
+    if as_json:
+        err.print(ingest_line(summary), soft_wrap=True)
+        out.file.write(json.dumps(summary.to_json()) + "\n")
+    else:
+        out.print(ingest_line(summary), soft_wrap=True)

@@ -143,6 +143,21 @@ def side_column(settings: Settings) -> tuple[gr.HTML, gr.File, gr.HTML]:
     return timeline, files, note
 
 
+def link_box(settings: Settings) -> tuple[gr.Textbox, gr.Button]:
+    """Beside the file drop: web addresses (pages or feeds) to add, one per line."""
+    blocked = bool(uploads_blocked(settings))
+    links = gr.Textbox(
+        label="…or web addresses",
+        placeholder="https://… (a page or a feed; one per line)",
+        lines=2,
+        max_lines=6,
+        interactive=not blocked,
+        elem_id="qa-links",
+    )
+    add = gr.Button("Add pages", size="sm", interactive=not blocked, elem_id="qa-links-add")
+    return links, add
+
+
 def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
     """The chat page: conversation with per-answer sources, timeline, filters, examples, uploads; plus ``/ask``."""
     handlers = ChatHandlers(live)
@@ -157,10 +172,13 @@ def build_app(live: LiveAssistant, settings: Settings) -> gr.Blocks:
                 c = chat_column(settings, example_questions(live.articles()), list(stats.outlets))
             with gr.Column(scale=2, min_width=300):
                 timeline, files, upload_note = side_column(settings)
+                links, add_links = link_box(settings)
         turns, record = gr.State([]), gr.State([])
         wire(handlers, c, {"turns": turns, "record": record, "timeline": timeline})
         added = [upload_note, corpus, files, c.outlets]
         files.upload(handlers.add_articles, files, added, api_visibility="private", concurrency_limit=1)
+        linked = [upload_note, corpus, links, c.outlets]
+        add_links.click(handlers.add_links, links, linked, api_visibility="private", concurrency_limit=1)
         dark.click(None, None, None, js=TOGGLE_THEME, api_visibility="private", queue=False)
         demo.load(handlers.summary, None, corpus, js=THEME_ON_LOAD, api_visibility="private", queue=False)
         gr.api(handlers.ask, api_name="ask", concurrency_limit=question_slots(settings))

@@ -17,6 +17,7 @@ from qa.search.validate import Options, Request, check_options, check_request, r
 from qa.serve.live import LiveAssistant
 from qa.serve.ui.drafts import draft_message
 from qa.serve.ui.export import TOPIC, Exports, answer_record, conversation_markdown
+from qa.serve.ui.links import add_urls
 from qa.serve.ui.render import (
     abstain_reason,
     answer_lines,
@@ -32,7 +33,7 @@ from qa.serve.ui.render import (
 )
 from qa.serve.ui.safe import markdown_text
 from qa.serve.ui.timeline import outlet_colours
-from qa.serve.ui.uploads import add_files, result_html, uploads_blocked
+from qa.serve.ui.uploads import UploadResult, add_files, result_html, uploads_blocked
 
 log = logging.getLogger(__name__)
 STREAM_STEPS = 8  # the answer appears in this many pieces: visibly streamed, few messages over the socket
@@ -247,8 +248,24 @@ class ChatHandlers:
         blocked = uploads_blocked(self.live.settings)
         if blocked or not files:
             return field_note(blocked) if blocked else gr.skip(), gr.skip(), None, gr.skip()
+        return self._adding(len(files), progress, lambda **steps: add_files(files, self.live.settings, **steps))
+
+    def add_links(self, raw: str | None, progress=gr.Progress()) -> tuple:  # noqa: B008 - Gradio's API
+        """Index the web pages (or feeds) at the addresses typed, then answer from them at once.
+        Returns (summary, corpus line, address box, outlet choices)."""
+        blocked = uploads_blocked(self.live.settings)
+        if blocked:
+            return field_note(blocked), gr.skip(), gr.skip(), gr.skip()
+
+        def adding(**steps) -> UploadResult:
+            return add_urls(raw, self.live.settings, self.live.has_article, **steps)
+
+        return self._adding(max(1, len((raw or "").split())), progress, adding)
+
+    def _adding(self, count: int, progress, add) -> tuple:
+        """Run ``add`` (files or addresses) with a progress bar, questions waiting for it, and swap in its index."""
         planned = {"total": None, "done": 0}
-        embedding = f"{indexing_text(len(files))} embedding articles"
+        embedding = f"{indexing_text(count)} embedding articles"
 
         def on_plan(total: int) -> None:
             planned["total"] = total
@@ -258,9 +275,9 @@ class ChatHandlers:
             planned["done"] += n
             progress((planned["done"], planned["total"]), desc=embedding, unit="articles")
 
-        progress(0, desc=indexing_text(len(files)))
-        with self.live.adding(len(files)):  # questions asked meanwhile wait for these files
-            result = add_files(files, self.live.settings, progress=advance, on_plan=on_plan)
+        progress(0, desc=indexing_text(count))
+        with self.live.adding(count):  # questions asked meanwhile wait for these articles
+            result = add(progress=advance, on_plan=on_plan)
             if result.summary is not None and result.summary.changed:
                 self.live.reload(force=True)  # searchable at once, not at the watcher's next look
         outlets = gr.Dropdown(choices=outlet_choices(list(self.live.stats().outlets)))  # new outlets can be chosen

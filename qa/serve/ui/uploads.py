@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -41,6 +42,7 @@ from qa.serve.ui.safe import text
 FORMATS = ", ".join(sorted(SUPPORTED_SUFFIXES))
 HASH_CHARS = 16  # of the content hash naming an upload's folder: collisions are out of reach
 DAY_SECONDS = 24 * 3600  # the window of QA_UPLOAD_MAX_BYTES_PER_DAY: a rolling day, not a calendar one
+PAGES_LEDGER = "pages.jsonl"  # under uploads/: a line per web page added from the chat (`qa.serve.ui.links`)
 
 
 def uploads_blocked(settings: Settings) -> str:
@@ -71,6 +73,7 @@ class UploadResult:
     summary: IngestSummary | None
     skipped: tuple[Skip, ...]  # with the names the person picked, not server paths
     error: str = ""
+    notes: tuple[str, ...] = ()  # a line per web address read (`qa.serve.ui.links`)
 
 
 @dataclass(frozen=True)
@@ -91,16 +94,31 @@ def _megabytes(size: int) -> str:
 
 
 def uploaded_today(settings: Settings, now: float | None = None) -> int:
-    """Bytes of the files kept under ``uploads/`` that arrived within the last day."""
+    """Bytes of the files kept under ``uploads/`` that arrived within the last day, and of the web pages added."""
     since = (now if now is not None else time.time()) - DAY_SECONDS
     folder = settings.data_dir / "uploads"
-    total = 0
+    total = _pages_since(folder / PAGES_LEDGER, since)
     for path in folder.glob("*/*") if folder.is_dir() else ():
         try:
             info = path.stat()
         except OSError:
             continue
         total += info.st_size if info.st_mtime >= since else 0
+    return total
+
+
+def _pages_since(ledger: Path, since: float) -> int:
+    try:
+        lines = ledger.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    total = 0
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            total += int(entry["bytes"]) if float(entry["at"]) >= since else 0
+        except (ValueError, KeyError, TypeError):  # a line cut by a crash: its bytes lost to the count, not the chat
+            continue
     return total
 
 
@@ -263,6 +281,8 @@ def result_html(result: UploadResult) -> str:
         if s.unchanged:
             line += f" {s.unchanged:,} already indexed."
         parts.append(f'<p class="qa-upload-done" role="status">{text(line)}</p>')
+        if result.notes:
+            parts.append(f'<ul class="qa-upload-pages">{"".join(f"<li>{text(n)}</li>" for n in result.notes)}</ul>')
         for warning in s.warnings:  # look-alike outlets: indexed under their own name, flagged
             parts.append(f'<p class="qa-upload-warn" role="alert">⚠ {text(warning[:1].upper() + warning[1:])}</p>')
     if result.skipped:
