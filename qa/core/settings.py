@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     # Retrieval and answering
     top_k: int = Field(10, ge=1, le=100, description="Passages returned per question.")
     candidates: int = Field(200, ge=10, description="Candidates fetched from each retriever before fusion.")
+    dense_exact_below: int = Field(
+        200_000,
+        ge=0,
+        description="Chunks under which dense search scans every vector exactly; from it on, large segments are "
+        "scanned as int8 codes and their best rows rescored exactly (recall@10 1.0 vs exact, bench/approx.py).",
+    )
     dense_weight: float = Field(0.3, ge=0.0, le=1.0, description="Dense share of the blend; BM25 has the rest.")
     outlet_boost: float = Field(0.2, ge=0.0, description="Added to passages of an outlet the question names.")
     date_boost: float = Field(0.1, ge=0.0, description="Added to articles published within a day of a date named.")

@@ -70,7 +70,7 @@ class OutletRows:
 
     def get(self, outlet: str, default=None) -> np.ndarray:
         if outlet not in self._found:
-            self._found[outlet] = self._arrays.rows_where(lambda article: article.source == outlet)
+            self._found[outlet] = self._arrays.rows_where(lambda source, _date: source == outlet)
         rows = self._found[outlet]
         return rows if len(rows) else default
 
@@ -100,11 +100,13 @@ class Corpus:
             signature,
         )
 
-    def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray | None = None) -> list[int]:
-        """Exact top ``n`` live rows by cosine, among ``rows`` when given (a filter's rows)."""
+    def nearest(
+        self, vector: np.ndarray, n: int, rows: np.ndarray | None = None, approximate: bool = False
+    ) -> list[int]:
+        """Top ``n`` live rows by cosine, among ``rows`` when given (a filter's rows, scanned exactly); over every
+        row ``approximate`` lets large segments rank by their int8 codes first (`Arrays.nearest`)."""
         if rows is None:
-            scores = self.arrays.similarities(vector)
-            rows = np.arange(len(scores))
+            rows, scores = self.arrays.nearest(vector, n, approximate)
         else:
             scores = self.arrays.vectors(rows) @ vector if len(rows) else np.zeros(0, dtype=np.float32)
         if not len(rows):
@@ -116,7 +118,7 @@ class Corpus:
         """Live rows ``filters`` accepts; None when nothing is filtered."""
         if not (filters.outlets or filters.since or filters.until):
             return None
-        return self.arrays.rows_where(lambda article: filters.accepts_article(article.source, article.published))
+        return self.arrays.rows_where(filters.accepts_article)
 
     @cached_property
     def articles(self) -> list[tuple[str, str, str]]:

@@ -1,5 +1,6 @@
-"""Hybrid retrieval: exact dense search plus BM25 over the same chunks (the search arrays), blended with soft
-news boosts (outlets and dates the question names), then spread across articles so comparisons get both sides."""
+"""Hybrid retrieval: dense search (exact; approximate then rescored at archive size) plus BM25 over the same chunks
+(the search arrays), blended with soft news boosts (outlets and dates the question names), then spread across
+articles so comparisons get both sides."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ class Retrieval:
 
 
 class HybridSearch:
-    """Dense (exact, memory-mapped vectors) + BM25 candidates, each scored by both, blended, boosted, diversified."""
+    """Dense (memory-mapped vectors: exact, or int8 codes rescored exactly at `Settings.dense_exact_below` chunks and
+    more) + BM25 candidates, each scored by both, blended, boosted, diversified."""
 
     def __init__(self, corpora: CorpusCache, embeddings, settings: Settings, weights: Weights | None = None) -> None:
         self.corpora = corpora
@@ -46,7 +48,8 @@ class HybridSearch:
             query = weigh(Query(question=query), corpus.bm25)
         n = self.settings.candidates
         vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
-        picked = set(corpus.nearest(vector, n, corpus.filtered_rows(filters)))
+        approximate = corpus.arrays.total_rows >= self.settings.dense_exact_below
+        picked = set(corpus.nearest(vector, n, corpus.filtered_rows(filters), approximate))
         if query.outlets and not filters.outlets:
             # the named outlets' best chunks are candidates even when the blend alone would miss them
             named = [corpus.outlet_rows.get(outlet, np.zeros(0, dtype=int)) for outlet in query.outlets]

@@ -22,6 +22,7 @@ import numpy as np
 
 from qa.core.types import Passage
 from qa.store.bm25 import Postings, passage_terms_text, tokenize
+from qa.store.quantized import Codes, save_codes
 from qa.text.sentences import sentence_spans
 
 Sentences = list[list[str]]  # one chunk's sentences, each as its BM25 terms
@@ -113,6 +114,7 @@ def write_segment(
         numbers = np.array([[p.chunk_index, p.start, p.end] for p in passages], dtype=np.int64).reshape(-1, 3)
         vectors = np.concatenate([a.vectors for a in articles]) if articles else np.zeros((0, dim))
         np.save(staging / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+        save_codes(staging, vectors)
         np.save(staging / "owner.npy", owner)
         np.save(staging / "numbers.npy", numbers)
         _blob(staging, "text", [p.text for p in passages])
@@ -141,6 +143,7 @@ class Segment:
             return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
 
         self.vectors = load("vectors")
+        self.codes = Codes.open(folder)  # int8 codes for approximate scans (None in segments written before them)
         self.owner = load("owner")
         self.numbers = load("numbers")
         self._text_off, self._ids_off = load("text_off"), load("ids_off")
