@@ -93,7 +93,7 @@ def handle_errors(command):
 @handle_errors
 def ingest(
     paths: Annotated[
-        list[str], typer.Argument(help="Files or folders of articles (.txt .md .html .json .jsonl), or https:// pages")
+        list[str], typer.Argument(help="Files, folders (.txt .md .html .json .jsonl .rss), https:// pages or feeds")
     ],
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and start over")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero when any input was skipped")] = False,
@@ -107,10 +107,10 @@ def ingest(
     summary = ingest_with_progress(paths, settings, err, rebuild=rebuild)
     for skip in summary.skipped:
         err.print(f"[yellow]skipped[/yellow] {inert(skip)}", highlight=False, soft_wrap=True)
-    for warning in summary.warnings:  # look-alike outlets: indexed, flagged
-        err.print(f"[yellow]look-alike[/yellow] {inert(warning)}", highlight=False, soft_wrap=True)
-    for note in summary.truncated:
-        err.print(f"[yellow]truncated[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
+    # look-alike outlets (indexed, flagged), articles cut to length, and each feed ("FEED https://...: unchanged (304)")
+    notes = [("[yellow]look-alike[/yellow]", summary.warnings), ("[yellow]truncated[/yellow]", summary.truncated)]
+    for label, note in [(label, note) for label, items in (*notes, ("FEED", summary.feeds)) for note in items]:
+        err.print(f"{label} {inert(note)}", highlight=False, soft_wrap=True)
     data = summary.to_json()
     line = (
         f"{data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
