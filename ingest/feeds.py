@@ -217,7 +217,8 @@ def _full_text(raw: dict, link: str) -> str:
     for content in raw.get("content") or ():
         value = content.get("value", "")
         if "html" in content.get("type", "html"):
-            fields = parse_html(f"<html><body><article>{value}</article></body></html>", url=link or None)
+            page = f"<html><body><article>{value}</article></body></html>"
+            fields = parse_html(page, url=link or None, metadata=False)
             value = fields["body"] if fields else ""
         if len(value.strip()) >= MIN_CONTENT_CHARS:
             return value
