@@ -16,6 +16,7 @@ import pytest
 from corpora import QUICK_INGEST
 from typer.testing import CliRunner
 
+from qa.core.settings import Settings
 from qa.serve.cli import app
 
 RSS_TYPE = "application/rss+xml"
@@ -300,3 +301,21 @@ def test_a_200_entry_feed_is_read_whole_then_polled_for_one_304_then_only_new_en
     assert 10 <= grown["chunks_written"] <= 20  # only the new entries embedded (one or two chunks each)
     # the feed, and the pages that failed last time (tried again); never a page indexed already
     assert [path for path, _, _ in Site.requests] == ["/big", *(f"/news/{n}" for n in missing)]
+
+
+def test_the_feed_state_is_written_whole_and_a_damaged_one_costs_only_a_full_request(site, tmp_path):
+    data = tmp_path / "data"
+    serve_pages(site, [12])
+    Site.routes["/state"] = (RSS_TYPE, rss("Valley Post", items(site, [12], full=False)), {"ETag": '"s1"'})
+    qa(f"{site}/state", data=data)
+    state = Settings(data_dir=data).feed_state_file
+    saved = json.loads(state.read_text())["feeds"][f"{site}/state"]
+    assert saved["etag"] == '"s1"' and saved["entries"][f"{site}/news/12"]["id"] == f"url:{site}/news/12"
+    assert [p.name for p in state.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+    state.write_text('{"version": 1, "feeds": {')  # cut short (a disk filled up, a copy interrupted)
+    Site.requests = []
+    again, _ = qa(f"{site}/state", data=data)
+    assert [(path, status) for path, status, _ in Site.requests] == [("/state", 200)]  # entry 12 indexed: not fetched
+    assert (again["added"], again["unchanged"]) == (0, 1)
+    assert json.loads(state.read_text())["feeds"][f"{site}/state"]["etag"] == '"s1"'  # whole again
