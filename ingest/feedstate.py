@@ -48,8 +48,15 @@ class FeedBook:
         return cls(path, indexed, feeds)
 
     def validators(self, feed: str) -> Validators | None:
-        """What to send back when asking for ``feed`` again; None for a feed never read whole."""
+        """What to send back when asking for ``feed`` again; None for a feed never read whole, or one whose
+        articles are no longer all indexed (an interrupted run undone, an index rebuilt): a 304 would not bring
+        them back."""
         record = self.feeds.get(feed, {})
+        entries = record.get("entries")
+        if not isinstance(entries, dict) or any(
+            not isinstance(e, dict) or e.get("id") not in self.indexed for e in entries.values()
+        ):
+            return None
         said = Validators(str(record.get("etag", "")), str(record.get("last_modified", "")))
         return said if said.headers() else None
 

@@ -319,3 +319,10 @@ def test_the_feed_state_is_written_whole_and_a_damaged_one_costs_only_a_full_req
     assert [(path, status) for path, status, _ in Site.requests] == [("/state", 200)]  # entry 12 indexed: not fetched
     assert (again["added"], again["unchanged"]) == (0, 1)
     assert json.loads(state.read_text())["feeds"][f"{site}/state"]["etag"] == '"s1"'  # whole again
+
+    remembered = json.loads(state.read_text())  # an entry remembered whose article is not indexed (a run undone)
+    remembered["feeds"][f"{site}/state"]["entries"]["lost"] = {"id": "url:lost", "stamp": ""}
+    state.write_text(json.dumps(remembered))
+    Site.requests = []
+    qa(f"{site}/state", data=data)
+    assert [(path, status) for path, status, _ in Site.requests] == [("/state", 200)]  # not asked conditionally
