@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.article import Article
+from ingest.feeds import FeedNote
+from ingest.feedstate import FeedBook
 from ingest.plan import Adopt, IngestPlan, Truncated, load, plan
 from ingest.web import FetchPolicy, is_url
 from ingest.write import Indexer, ProgressCallback, Written
@@ -45,6 +47,7 @@ class IngestSummary:
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # look-alike outlets (`ingest.plan.outlet_warnings`)
     truncated: list[Truncated] = field(default_factory=list)
+    feeds: list[FeedNote] = field(default_factory=list)  # what each feed gave: entries, or unchanged (304)
     chunks_written: int = 0
     chunks_deleted: int = 0
     recovered: int = 0
@@ -64,6 +67,7 @@ class IngestSummary:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "warnings": list(self.warnings),
             "truncated": [t.to_json() for t in self.truncated],
+            "feeds": [note.to_json() for note in self.feeds],
             "chunks_written": self.chunks_written,
             "chunks_deleted": self.chunks_deleted,
             "recovered": self.recovered,
@@ -104,8 +108,11 @@ def _run(store: Store, paths: list, settings: Settings, rebuild: bool, progress,
     manifest, recovered = recover(store, store.manifest())  # the one read of the manifest in a run
     manifest, repaired = reconcile(store, manifest)
     fetch = FetchPolicy(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_interval)
-    loaded = load(paths, settings.max_file_bytes, adopt, settings.max_article_chars, fetch)
-    if not loaded.articles:
+    # a rebuild starts the feeds afresh (their 304s would leave the new index without their entries)
+    state = settings.feed_state_file
+    book = FeedBook(state) if rebuild else FeedBook.read(state, frozenset(manifest))
+    loaded = load(paths, settings.max_file_bytes, adopt, settings.max_article_chars, fetch, book)
+    if not loaded.articles and not loaded.feeds:  # an unchanged feed is a run with nothing to do, not a failure
         reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
         message = f"No article could be read from {', '.join(map(str, paths))} ({reasons})."
         raise NothingToIngestError(message, loaded.skipped)
@@ -120,12 +127,14 @@ def _run(store: Store, paths: list, settings: Settings, rebuild: bool, progress,
         skipped=list(diff.skipped),
         warnings=list(diff.warnings),
         truncated=list(loaded.truncated),
+        feeds=list(loaded.feeds),
         recovered=recovered + repaired,
         backend=settings.embed_backend,
     )
     # bumped once, before anything is written: a run stopped from here on leaves a version no arrays match
     version = store.bump_version() if summary.changed else store.version()
     written, removed_chunks = apply(store, diff, manifest, settings, progress)
+    book.save()  # after the articles are written: a run stopped before leaves the feeds to be read again
     summary.chunks_deleted = removed_chunks + sum(w.deleted for w in written)  # gone articles' and updated ones'
     summary.chunks_written = sum(len(w.chunks.passages) for w in written)
     published = read_version(settings.arrays_dir)

@@ -5,29 +5,29 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from charset_normalizer import from_bytes
-
+from ingest import feeds as feed
 from ingest import walk
 from ingest.article import UPLOAD_ID_PREFIX, Article
-from ingest.clean import decode_entities
+from ingest.build import clean_line, make_article
+from ingest.decode import BOMS, decode
+from ingest.feedstate import FeedBook
 from ingest.html import parse_html
 from ingest.text import parse_markdown, parse_text
-from ingest.web import Fetcher, FetchPolicy, Page, canonical_url
+from ingest.web import Fetcher, FetchPolicy, Page, Validators
 from qa.core.types import Skip
-from qa.text.dates import to_iso
-from qa.text.outlets import outlet_name
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+SUPPORTED_SUFFIXES = (
+    TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | feed.FEED_SUFFIXES
+)
 
 # Field names used by common news datasets (NewsAPI, MultiHop-RAG, CC-News, ...), in order of preference.
 TITLE_KEYS = ("title", "headline", "name")
@@ -49,43 +49,33 @@ def iter_input_files(paths: Iterable[Path | str]) -> Iterator[Path | str | Skip]
 
 
 def load_paths(
-    paths: Iterable[Path | str], max_file_bytes: int, fetch: FetchPolicy | None = None
-) -> Iterator[Article | Skip]:
-    """Every article found under ``paths`` (files, folders, and web addresses fetched under ``fetch``); unreadable
-    inputs come out as `Skip` and the rest goes on."""
+    paths: Iterable[Path | str],
+    max_file_bytes: int,
+    fetch: FetchPolicy | None = None,
+    feeds: FeedBook | None = None,
+) -> Iterator[Article | Skip | feed.FeedNote]:
+    """Every article found under ``paths`` (files, folders, web pages and feeds fetched under ``fetch``, feeds
+    remembered in ``feeds``); unreadable inputs come out as `Skip` and the rest goes on; each feed read ends with
+    a `ingest.feeds.FeedNote`."""
+    book = feeds or FeedBook()
     with contextlib.ExitStack() as stack:
         fetcher: Fetcher | None = None
+
+        def fetch_url(url: str, validators: Validators | None = None) -> Page | Skip | str:
+            nonlocal fetcher
+            if fetcher is None:  # one client, and its per-host turns, for the run
+                fetcher = stack.enter_context(Fetcher(fetch or FetchPolicy()))
+            return fetcher.fetch(url, validators)
+
         for item in iter_input_files(paths):
             if isinstance(item, Skip):
                 yield item
-            elif isinstance(item, str):  # a web address (`ingest.web.is_url`)
-                if fetcher is None:  # one client, and its per-host turns, for the run
-                    fetcher = stack.enter_context(Fetcher(fetch or FetchPolicy()))
-                page = fetcher.fetch(item)
-                yield page if isinstance(page, Skip) else article_from_page(page, item)
+            elif isinstance(item, str):  # a web address (`ingest.web.is_url`): a page or a feed
+                yield from feed.read_url(item, fetch_url, book)
+            elif item.suffix.lower() in feed.FEED_SUFFIXES:
+                yield from feed.read_feed_file(item, max_file_bytes, fetch_url, book)
             else:
                 yield from load_file(item, max_file_bytes)
-
-
-def article_from_page(page: Page, named: str) -> Article | Skip:
-    """The article of a fetched web page, read like an HTML file; its id is its canonical address
-    (`ingest.web.canonical_url`), so fetching it again finds it unchanged or updated."""
-    text = _page_text(page)
-    if text is None:
-        return Skip(named, "binary or undecodable content")
-    fields = parse_html(text, url=page.url)
-    if fields is None or not fields.get("body", "").strip():
-        return Skip(named, "no article text found")
-    fields["url"] = canonical_url(_clean_line(fields.get("url", "")), page.url)
-    return _make_article(fields, article_id=f"url:{fields['url']}", origin=named, record="")
-
-
-def _page_text(page: Page) -> str | None:
-    """The page decoded with the charset its headers declare, else as a file is (`decode`)."""
-    if page.charset:
-        with contextlib.suppress(LookupError, UnicodeDecodeError):
-            return page.data.decode(page.charset)
-    return decode(page.data)
 
 
 def load_file(path: Path, max_file_bytes: int) -> Iterator[Article | Skip]:
@@ -99,7 +89,7 @@ def load_file(path: Path, max_file_bytes: int) -> Iterator[Article | Skip]:
     with handle:
         try:
             head = handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
-            if suffix in JSONL_SUFFIXES and not head.startswith(tuple(b for b, _ in _BOMS)) and b"\x00" not in head:
+            if suffix in JSONL_SUFFIXES and not head.startswith(tuple(b for b, _ in BOMS)) and b"\x00" not in head:
                 yield from _records_from_jsonl(handle, name)
                 return
             data = handle.read()
@@ -121,57 +111,6 @@ def load_file(path: Path, max_file_bytes: int) -> Iterator[Article | Skip]:
         yield _article_from_document(text, suffix, name)
 
 
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
-_WIDE = ("utf_16", "utf_32")  # without a BOM and without NUL bytes, never the right guess
-_PREFERRED = "cp1252"  # the legacy encoding of most Western news; wins ties with look-alike code pages
-
-
-def decode(data: bytes) -> str | None:
-    """UTF-8 (or UTF-16/32 with a BOM) first, then the encoding `charset_normalizer` detects; None for binary data."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _printable_or_none(data[len(bom) :].decode(codec))
-            except UnicodeDecodeError:
-                return None
-    if b"\x00" in data[:8192]:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    return _printable_or_none(_detect(data))
-
-
-def _detect(data: bytes) -> str | None:
-    """The most plausible legacy decoding; Windows-1252 among equally plausible code pages."""
-    matches = [m for m in from_bytes(data) if not m.encoding.startswith(_WIDE)]
-    if not matches:
-        return None
-    lowest = min(m.chaos for m in matches)
-    plausible = [m for m in matches if m.chaos <= lowest + 0.02]
-    if any(_PREFERRED in m.could_be_from_charset for m in plausible):
-        try:
-            return data.decode(_PREFERRED)
-        except UnicodeDecodeError:
-            pass
-    return str(plausible[0])
-
-
-def _printable_or_none(text: str | None) -> str | None:
-    """``text`` unless it is mostly control characters (binary data that happened to decode)."""
-    if text is None:
-        return None
-    sample = text[:4096]
-    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in sample)
-    return text if printable >= 0.95 * len(sample) else None
-
-
 def _article_from_document(text: str, suffix: str, name: str) -> Article | Skip:
     if suffix in HTML_SUFFIXES:
         fields = parse_html(text)
@@ -181,9 +120,9 @@ def _article_from_document(text: str, suffix: str, name: str) -> Article | Skip:
         fields = parse_text(text)
     if fields is None or not fields.get("body", "").strip():
         return Skip(name, "no article text found")
-    url = _clean_line(fields.get("url", ""))
+    url = clean_line(fields.get("url", ""))
     article_id = f"url:{url}" if url else f"file:{Path(name).resolve()}"  # a URL survives moves and renames
-    return _make_article(fields, article_id=article_id, origin=name, record="")
+    return make_article(fields, article_id=article_id, origin=name, record="")
 
 
 def _records_from_jsonl(handle: BinaryIO, name: str) -> Iterator[Article | Skip]:
@@ -266,7 +205,7 @@ def _article_from_record(record: Any, name: str, number: int) -> Article | Skip:
         article_id = f"url:{fields['url']}"
     else:
         article_id = f"file:{Path(name).resolve()}#{number}"
-    return _make_article(fields, article_id=article_id, origin=name, record=str(number))
+    return make_article(fields, article_id=article_id, origin=name, record=str(number))
 
 
 def _first_text(record: dict, keys: tuple[str, ...]) -> str:
@@ -280,29 +219,3 @@ def _first_text(record: dict, keys: tuple[str, ...]) -> str:
         if value is not None and not isinstance(value, dict | list) and str(value).strip():
             return str(value)
     return ""
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def _clean_line(value: str) -> str:
-    """Single-line metadata: whitespace folded, control characters gone."""
-    return _SPACES.sub(" ", "".join(ch for ch in value if ch.isprintable() or ch.isspace())).strip()
-
-
-def _make_article(fields: dict[str, str], *, article_id: str, origin: str, record: str) -> Article:
-    """The one place an `Article` is built from any format: HTML entities the source left encoded are decoded here
-    (`ingest.clean.decode_entities`), in the body, title, outlet and author alike."""
-    body = decode_entities(fields["body"].replace("\r\n", "\n").replace("\r", "\n")).strip()
-    title = _clean_line(decode_entities(fields.get("title", ""))) or _clean_line(body[:80])
-    return Article(
-        id=article_id,
-        title=title[:500],
-        body=body,
-        source=outlet_name(decode_entities(fields.get("source", "")))[:200],
-        author=_clean_line(decode_entities(fields.get("author", "")))[:300],
-        published=to_iso(fields.get("published", "")),
-        url=_clean_line(fields.get("url", ""))[:2000],
-        origin=origin,
-        record=record,
-    )

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ingest.article import Article
 from ingest.clean import strip_furniture
+from ingest.feeds import FeedNote
+from ingest.feedstate import FeedBook
 from ingest.load import load_paths
 from ingest.web import FetchPolicy, is_url
 from qa.core.types import Skip
@@ -35,12 +37,18 @@ class Truncated:
 
 @dataclass(frozen=True)
 class Loaded:
-    """The articles read from the inputs (by id, first occurrence wins), every input that was not, and the
-    articles cut to the length limit."""
+    """The articles read from the inputs (by id, first occurrence wins), every input that was not, the
+    articles cut to the length limit, and what each feed gave (its entries indexed already are not read)."""
 
     articles: dict[str, Article]
     skipped: tuple[Skip, ...]
     truncated: tuple[Truncated, ...] = ()
+    feeds: tuple[FeedNote, ...] = ()
+
+    @property
+    def kept(self) -> int:
+        """Feed entries not read because their articles are indexed already: unchanged."""
+        return sum(note.kept for note in self.feeds)
 
 
 @dataclass(frozen=True)
@@ -73,15 +81,20 @@ def load(
     adopt: Adopt | None = None,
     max_article_chars: int | None = None,
     fetch: FetchPolicy | None = None,
+    feeds: FeedBook | None = None,
 ) -> Loaded:
-    """Read every input (web addresses fetched under ``fetch``; each article passed through ``adopt`` when given);
-    a repeated article id is skipped with where it was first seen, and a body longer than ``max_article_chars`` is
-    cut to that length (a `Truncated` note says so). Page furniture is then taken out of the bodies, judged over
-    the articles of this run (`ingest.clean.strip_furniture`)."""
+    """Read every input (web addresses fetched under ``fetch``, feeds remembered in ``feeds``; each article passed
+    through ``adopt`` when given); a repeated article id is skipped with where it was first seen, and a body longer
+    than ``max_article_chars`` is cut to that length (a `Truncated` note says so). Page furniture is then taken out
+    of the bodies, judged over the articles of this run (`ingest.clean.strip_furniture`)."""
     articles: dict[str, Article] = {}
     skipped: list[Skip] = []
     truncated: list[Truncated] = []
-    for item in load_paths(paths, max_file_bytes, fetch):
+    notes: list[FeedNote] = []
+    for item in load_paths(paths, max_file_bytes, fetch, feeds):
+        if isinstance(item, FeedNote):
+            notes.append(item)
+            continue
         if isinstance(item, Skip):
             skipped.append(item)
             continue
@@ -96,7 +109,7 @@ def load(
                 item = replace(item, body=cut_body(item.body, max_article_chars))
                 truncated.append(Truncated(where_from(item), chars, len(item.body)))
             articles[item.id] = item
-    return Loaded(strip_furniture(articles).articles, tuple(skipped), tuple(truncated))
+    return Loaded(strip_furniture(articles).articles, tuple(skipped), tuple(truncated), tuple(notes))
 
 
 def cut_body(body: str, limit: int) -> str:
@@ -112,7 +125,7 @@ def cut_body(body: str, limit: int) -> str:
 def plan(loaded: Loaded, manifest: dict[str, ManifestEntry], paths: list[Path | str]) -> IngestPlan:
     """Compare what was read with what the store holds, by content hash."""
     added, updated, moved = [], [], []
-    unchanged = 0
+    unchanged = loaded.kept
     for article in loaded.articles.values():
         entry = manifest.get(article.id)
         if entry is None:

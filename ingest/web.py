@@ -1,8 +1,9 @@
-"""Web pages named on ``qa ingest https://...``: fetched by a polite client (a User-Agent naming the project, one
-request per host per ``QA_FETCH_INTERVAL`` seconds, timeouts and a total deadline, a byte cap, at most
-`MAX_REDIRECTS` redirects). Only the URLs the user names are fetched (no links followed); every failure is a
-`Skip` naming the URL and why ("HTTP 404", "timed out after 20 s", "not HTML (application/pdf)", ...). The page
-is then read like an HTML file (`ingest.load`, `ingest.html`)."""
+"""Web pages and feeds named on ``qa ingest https://...``: fetched by a polite client (a User-Agent naming the
+project, one request per host per ``QA_FETCH_INTERVAL`` seconds, timeouts and a total deadline, a byte cap, at most
+`MAX_REDIRECTS` redirects). Only the URLs the user names, and the entry links of a feed they name, are fetched;
+every failure is a `Skip` naming the URL and why ("HTTP 404", "timed out after 20 s", "not HTML or a feed
+(application/pdf)", ...). A page is then read like an HTML file (`ingest.load`, `ingest.html`), a feed by
+`ingest.feeds`; a feed asked again with its validators (ETag / Last-Modified) may answer `NOT_MODIFIED`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from qa.core.types import Skip
 URL_SCHEMES = ("http://", "https://")
 MAX_REDIRECTS = 5  # a news link behind a shortener and an http->https hop takes 2 or 3; more is a loop or a trap
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+XML_TYPES = ("application/xml", "text/xml")  # a feed or not: its root element tells (`ingest.feeds.is_feed`)
+READABLE_TYPES = HTML_TYPES + FEED_TYPES + XML_TYPES
+ACCEPT = (
+    "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml;q=0.9,application/xml;q=0.8,*/*;q=0.1"
+)
 PROJECT = "newsqa"
 
 
@@ -58,12 +64,29 @@ class FetchPolicy:
 
 
 @dataclass(frozen=True)
+class Validators:
+    """A response's ``ETag`` and ``Last-Modified``: sent back as ``If-None-Match`` / ``If-Modified-Since``."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+    def headers(self) -> dict[str, str]:
+        sent = {"If-None-Match": self.etag, "If-Modified-Since": self.last_modified}
+        return {name: value for name, value in sent.items() if value}
+
+
+@dataclass(frozen=True)
 class Page:
-    """A fetched HTML page: where it ended up after redirects, its bytes and the charset its headers declare."""
+    """A fetched page or feed: where it ended up after redirects, its bytes and the charset its headers declare."""
 
     url: str
     data: bytes
     charset: str | None
+    kind: str = "text/html"  # the content type, without parameters
+    validators: Validators | None = None  # what the server said to send back to ask "changed since?"
+
+
+NOT_MODIFIED = "not modified"  # what `Fetcher.fetch` returns for a 304 to a conditional request
 
 
 class _Deadline(Exception):
@@ -93,8 +116,9 @@ class Fetcher:
     def __exit__(self, *exc) -> None:
         self._client.close()
 
-    def fetch(self, url: str) -> Page | Skip:
-        """The page at ``url``, or a `Skip` saying why not."""
+    def fetch(self, url: str, validators: Validators | None = None) -> Page | Skip | str:
+        """The page at ``url``, or a `Skip` saying why not; asked conditionally when ``validators`` are given, and
+        then `NOT_MODIFIED` when the server says so (HTTP 304)."""
         import httpx  # loaded by __init__ already
 
         host = (urlsplit(url).hostname or "").lower()
@@ -102,7 +126,7 @@ class Fetcher:
             return Skip(url, "not a valid web address (no host)")
         self._wait_turn(host)
         try:
-            return self._get(url, self._clock() + self.policy.timeout)
+            return self._get(url, self._clock() + self.policy.timeout, validators)
         except httpx.TooManyRedirects:
             return Skip(url, f"too many redirects (more than {MAX_REDIRECTS})")
         except (httpx.TimeoutException, _Deadline):
@@ -121,15 +145,18 @@ class Fetcher:
             if wait > 0:
                 self._sleep(wait)
 
-    def _get(self, url: str, deadline: float) -> Page | Skip:
+    def _get(self, url: str, deadline: float, validators: Validators | None) -> Page | Skip | str:
         """The GET itself, streamed: the status, type and declared length checked before the body is read."""
         cap = self.policy.max_bytes
-        with self._client.stream("GET", url) as response:
+        headers = validators.headers() if validators else {}
+        with self._client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304 and headers:
+                return NOT_MODIFIED
             if not response.is_success:
                 return Skip(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if kind not in HTML_TYPES:
-                return Skip(url, f"not HTML ({kind or 'no content type'})")
+            if kind not in READABLE_TYPES:
+                return Skip(url, f"not HTML or a feed ({kind or 'no content type'})")
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
                 return Skip(url, f"larger than {cap:,} bytes (QA_FETCH_MAX_BYTES)")
@@ -140,4 +167,5 @@ class Fetcher:
                     return Skip(url, f"larger than {cap:,} bytes (QA_FETCH_MAX_BYTES)")
                 if self._clock() > deadline:
                     raise _Deadline
-            return Page(str(response.url), bytes(data), response.charset_encoding)
+            said = Validators(response.headers.get("etag", ""), response.headers.get("last-modified", ""))
+            return Page(str(response.url), bytes(data), response.charset_encoding, kind, said)

@@ -142,7 +142,7 @@ def test_pages_are_indexed_with_their_metadata_and_every_failure_is_named(site, 
         f"{site}/missing": "HTTP 404 Not Found",
         f"{site}/slow": f"timed out after {TIMEOUT:g} s (QA_FETCH_TIMEOUT)",
         f"{site}/loop1": "too many redirects (more than 5)",
-        f"{site}/report.pdf": "not HTML (application/pdf)",
+        f"{site}/report.pdf": "not HTML or a feed (application/pdf)",
         f"{site}/huge": f"larger than {MAX_BYTES:,} bytes (QA_FETCH_MAX_BYTES)",
         f"{site}/huge-declared": f"larger than {MAX_BYTES:,} bytes (QA_FETCH_MAX_BYTES)",
     }

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def feed_state_file(self) -> Path:
+        """What ``qa ingest`` remembers of the feeds of this collection (`ingest.feedstate`), beside its arrays."""
+        return self.arrays_dir.with_name(f"{self.arrays_dir.name}.feeds.json")
+
+    @property
     def arrays_dir(self) -> Path:
         """The search arrays of this collection (a derived cache of the store); per server, so two
         servers' corpora never mix."""

@@ -94,7 +94,7 @@ def handle_errors(command):
 @handle_errors
 def ingest(
     paths: Annotated[
-        list[str], typer.Argument(help="Files or folders of articles (.txt .md .html .json .jsonl), or https:// pages")
+        list[str], typer.Argument(help="Files, folders (.txt .md .html .json .jsonl .rss), https:// pages or feeds")
     ],
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and start over")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero when any input was skipped")] = False,

@@ -251,6 +251,8 @@ def render_ingest_notes(summary: IngestSummary, err: Console) -> None:
         err.print(f"[yellow]look-alike[/yellow] {inert(warning)}", highlight=False, soft_wrap=True)
     for note in summary.truncated:
         err.print(f"[yellow]truncated[/yellow] {inert(note)}", highlight=False, soft_wrap=True)
+    for note in summary.feeds:  # each feed read: "https://…/feed.xml: unchanged (304)"
+        err.print(f"FEED {inert(note)}", highlight=False, soft_wrap=True)
 
 
 def render_ingest(summary: IngestSummary, out: Console, err: Console, *, as_json: bool = False) -> None:
