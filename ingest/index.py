@@ -85,29 +85,34 @@ def ingest(
     progress: ProgressCallback | None = None,
     on_plan: Callable[[int], None] | None = None,
     adopt: Adopt | None = None,
+    refuse_host: Callable[[str], str] | None = None,
 ) -> IngestSummary:
     """Bring the index in line with ``paths`` (files, folders, web addresses): the whole ``qa ingest`` run
-    (``adopt``: see `ingest.plan.load`)."""
+    (``adopt``: see `ingest.plan.load`; ``refuse_host``: host -> why it may not be fetched, "" when it may,
+    asked before every request and redirect: `ingest.web.FetchPolicy`)."""
     started = time.perf_counter()
     paths = [p if is_url(p) else Path(p) for p in paths]
     with writer_lock(settings):
         store = Store(settings)
         try:
-            summary = _run(store, paths, settings, rebuild, progress or (lambda done: None), on_plan, adopt)
+            report = progress or (lambda done: None)
+            summary = _run(store, paths, settings, rebuild, report, on_plan, adopt, refuse_host)
         finally:
             store.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _run(store: Store, paths: list, settings: Settings, rebuild: bool, progress, on_plan, adopt) -> IngestSummary:
+def _run(
+    store: Store, paths: list, settings: Settings, rebuild: bool, progress, on_plan, adopt, refuse_host=None
+) -> IngestSummary:
     if rebuild:
         store.reset()
     settings = settle_backend(settings, store.stored_config())
     store.check_config(index_config(settings), adopt=True)
     manifest, recovered = recover(store, store.manifest())  # the one read of the manifest in a run
     manifest, repaired = reconcile(store, manifest)
-    fetch = FetchPolicy(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_interval)
+    fetch = FetchPolicy(settings.fetch_max_bytes, settings.fetch_timeout, settings.fetch_interval, refuse_host)
     # a rebuild starts the feeds afresh (their 304s would leave the new index without their entries)
     state = settings.feed_state_file
     book = FeedBook(state) if rebuild else FeedBook.read(state, frozenset(manifest))

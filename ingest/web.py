@@ -7,7 +7,10 @@ every failure is a `Skip` naming the URL and why ("HTTP 404", "timed out after 2
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from urllib.parse import urldefrag, urlsplit
@@ -54,13 +57,39 @@ def canonical_url(claimed: str, fetched: str) -> str:
     return claimed if same_host else final
 
 
+def resolve_host(host: str) -> list[str]:
+    """The addresses ``host`` resolves to (empty when it does not: the fetch then names the failure)."""
+    try:
+        return [info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
+    except (OSError, UnicodeError):
+        return []
+
+
+def private_host(host: str, resolve: Callable[[str], list[str]] = resolve_host) -> str:
+    """Why ``host`` is not a public one: it is, or resolves to, a loopback, private, link-local or reserved address
+    ("" when it is public)."""
+    host = host.strip("[]")
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:  # a name, not an address
+        addresses = resolve(host)
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            named = host if address == host else f"{host} ({address})"
+            return f"{named} is a local or private network address"
+    return ""
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
-    """How pages are fetched: ``QA_FETCH_MAX_BYTES``, ``QA_FETCH_TIMEOUT``, ``QA_FETCH_INTERVAL``."""
+    """How pages are fetched: ``QA_FETCH_MAX_BYTES``, ``QA_FETCH_TIMEOUT``, ``QA_FETCH_INTERVAL``; ``refuse``: host ->
+    why it may not be asked ("" when it may), checked before every request, each redirect's too (the chat's
+    "Add articles" refuses private hosts: a visitor must not make the server read its own network)."""
 
     max_bytes: int = 10_000_000
     timeout: float = 20.0  # seconds for the whole fetch of one page, redirects included
     interval: float = 1.0  # seconds between the end of one request to a host and the start of the next
+    refuse: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +122,10 @@ class _Deadline(Exception):
     """The total time of one fetch ran out while its body was still arriving."""
 
 
+class _Refused(Exception):
+    """`FetchPolicy.refuse` turned a request down (the first or a redirect's); the message says why."""
+
+
 class Fetcher:
     """One HTTP client for a run; remembers when each host was last asked so several pages of one host wait
     their turn. Use as a context manager."""
@@ -108,7 +141,14 @@ class Fetcher:
             max_redirects=MAX_REDIRECTS,
             timeout=httpx.Timeout(policy.timeout),
             headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+            event_hooks={"request": [self._check_host]} if policy.refuse else None,
         )
+
+    def _check_host(self, request) -> None:
+        """Before each request of a fetch, redirects included: the policy's refusal, if any, ends the fetch."""
+        reason = self.policy.refuse(request.url.host)
+        if reason:
+            raise _Refused(reason)
 
     def __enter__(self) -> Fetcher:
         return self
@@ -129,6 +169,8 @@ class Fetcher:
             return self._get(url, self._clock() + self.policy.timeout, validators)
         except httpx.TooManyRedirects:
             return Skip(url, f"too many redirects (more than {MAX_REDIRECTS})")
+        except _Refused as exc:
+            return Skip(url, str(exc))
         except (httpx.TimeoutException, _Deadline):
             return Skip(url, f"timed out after {self.policy.timeout:g} s (QA_FETCH_TIMEOUT)")
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:

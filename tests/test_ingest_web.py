@@ -66,6 +66,11 @@ class Site(BaseHTTPRequestHandler):
             self.send_header("Location", "/loop2" if self.path == "/loop1" else "/loop1")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path == "/away":  # to another host name of this machine
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{self.server.server_port}/orchard")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/report.pdf":
             self._send(200, "application/pdf", b"%PDF-1.7\n" + b"x" * 100)
         elif self.path == "/huge":  # no declared length: the cap must hold while it streams
@@ -171,6 +176,16 @@ def test_the_client_is_polite(site, env):
     assert {agent for _, agent, _ in Site.requests} == {USER_AGENT} and USER_AGENT.startswith("newsqa/")
     times = [at for _, _, at in Site.requests]
     assert all(later - earlier >= INTERVAL * 0.95 for earlier, later in zip(times, times[1:], strict=False))
+
+
+def test_a_refused_host_is_refused_at_every_redirect(site):
+    """The chat refuses private hosts (`FetchPolicy.refuse`): a page that redirects to one is refused too."""
+    refuse = lambda host: "localhost is not allowed" if host == "localhost" else ""  # noqa: E731
+    policy = FetchPolicy(max_bytes=MAX_BYTES, timeout=TIMEOUT, interval=0, refuse=refuse)
+    plain, away = list(load_paths([f"{site}/orchard", f"{site}/away"], 10**6, policy))
+    assert type(plain).__name__ == "Article"
+    assert type(away).__name__ == "Skip" and away.reason == "localhost is not allowed"
+    assert [path for path, _, _ in Site.requests] == ["/orchard", "/away"]  # the redirect's target never asked
 
 
 def test_a_page_again_is_unchanged_or_updated_and_a_folder_run_keeps_it(site, env, corpus):

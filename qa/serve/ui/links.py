@@ -16,10 +16,8 @@ it (its text comes from the page itself, so it cannot forge what the index holds
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import re
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,7 +26,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from ingest.article import Article
 from ingest.index import ingest
-from ingest.web import is_url
+from ingest.web import is_url, private_host, resolve_host
 from qa.core.errors import NothingToIngestError, QAError, WriterBusyError
 from qa.core.settings import Settings
 from qa.core.types import Skip
@@ -38,33 +36,19 @@ SEPARATORS = re.compile(r"[\s,]+")  # addresses pasted one per line, or with spa
 MAX_ADDRESS_CHARS = 2_000  # longer than any address browsers share; a paste of something else
 SHOWN_CHARS = 80  # of a token that is not an address, in its skip line
 
-Resolve = Callable[[str], list[str]]
+LOCAL_NOTE = "; only public pages can be added here (QA_UPLOAD_LOCAL_URLS)"
 
 
-def resolve_host(host: str) -> list[str]:
-    """The addresses ``host`` resolves to (empty when it does not: the fetch then names the failure)."""
-    try:
-        return [info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
-    except (OSError, UnicodeError):
-        return []
-
-
-def private_reason(url: str, resolve: Resolve = resolve_host) -> str:
+def private_reason(url: str, resolve: Callable[[str], list[str]] = resolve_host) -> str:
     """Why ``url``'s host is not a public one ("" when it is)."""
-    host = (urlsplit(url).hostname or "").strip("[]")
-    try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:  # a name, not an address
-        addresses = resolve(host)
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            named = host if address == host else f"{host} ({address})"
-            return (
-                f"{named} is a local or private network address; only public pages can be added here "
-                "(QA_UPLOAD_LOCAL_URLS)"
-            )
-    return ""
+    reason = private_host(urlsplit(url).hostname or "", resolve)
+    return reason + LOCAL_NOTE if reason else ""
+
+
+def refuse_private(host: str) -> str:
+    """`ingest.web.FetchPolicy.refuse` for a visitor's addresses: checked again before each redirect it leads to."""
+    reason = private_host(host)
+    return reason + LOCAL_NOTE if reason else ""
 
 
 class PageAdopter:
@@ -125,7 +109,8 @@ def add_urls(
         return UploadResult(None, tuple(skipped), error)
     adopter = PageAdopter()
     try:
-        summary = ingest(wanted, settings, progress=progress, on_plan=on_plan, adopt=adopter)
+        refuse = None if settings.upload_local_urls else refuse_private
+        summary = ingest(wanted, settings, progress=progress, on_plan=on_plan, adopt=adopter, refuse_host=refuse)
     except NothingToIngestError as exc:
         error = "No article could be read from these addresses; the reason for each is below."
         return UploadResult(None, tuple(skipped + list(exc.skipped)), error)
