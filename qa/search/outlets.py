@@ -38,6 +38,14 @@ class OutletMatcher:
 
     def find(self, text: str) -> tuple[str, ...]:
         """Outlets named in ``text``, in the order they appear."""
+        found: list[str] = []
+        for names in self.mentions(text):
+            found.extend(n for n in names if n not in found)
+        return tuple(found)
+
+    def mentions(self, text: str) -> tuple[tuple[str, ...], ...]:
+        """The outlets of each name in ``text``, in the order named, a name once: "FOX News" stands for every
+        FOX News section, so one mention may be several outlets."""
         text = outlet_name(text)
         hits: list[tuple[int, tuple[str, ...]]] = []
         taken = [False] * len(text)
@@ -47,10 +55,11 @@ class OutletMatcher:
                     continue
                 taken[match.start() : match.end()] = [True] * (match.end() - match.start())
                 hits.append((match.start(), names))
-        found: list[str] = []
+        groups: list[tuple[str, ...]] = []
         for _, names in sorted(hits):
-            found.extend(n for n in names if n not in found)
-        return tuple(found)
+            if names not in groups:
+                groups.append(names)
+        return tuple(groups)
 
 
 def _aliases(outlet: str) -> set[str]:
