@@ -32,7 +32,7 @@ class OutletMatcher:
                 aliases.setdefault(alias, set()).add(outlet)
         # longest first, so "FOX News - Health" wins over "FOX News"
         self._patterns = [
-            (_alias_pattern(alias), tuple(sorted(names)))
+            (_alias_pattern(alias), tuple(sorted(names)), _distinctive(alias))
             for alias, names in sorted(aliases.items(), key=lambda item: -len(item[0]))
         ]
 
@@ -49,9 +49,11 @@ class OutletMatcher:
         text = outlet_name(text)
         hits: list[tuple[int, tuple[str, ...]]] = []
         taken = [False] * len(text)
-        for pattern, names in self._patterns:
+        for pattern, names, distinctive in self._patterns:
             for match in pattern.finditer(text):
                 if any(taken[match.start() : match.end()]):
+                    continue
+                if not distinctive and _ordinary_word(text, match):
                     continue
                 taken[match.start() : match.end()] = [True] * (match.end() - match.start())
                 hits.append((match.start(), names))
@@ -75,9 +77,32 @@ def _aliases(outlet: str) -> set[str]:
     return aliases
 
 
+# A capital at the start of a sentence says nothing: there an ordinary-looking name ("Fortune", "The Age") is an
+# outlet only when a verb of reporting or a possessive follows it ("Fortune reported", "The Verge's review").
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s+|^\W+|[.?!:;]\s+\W+)$")
+_REPORTS = re.compile(
+    r"(?:['’]s\b|\s+(?:has\s+|had\s+|also\s+)?(?:reports?|reported|says?|said|writes?|wrote|published|covers?|"
+    r"covered|claims?|claimed|notes?|noted|suggests?|suggested|states?|stated|argues?|argued|describes?|described|"
+    r"highlights?|highlighted|mentions?|mentioned|announced|revealed)\b)",
+    re.IGNORECASE,
+)
+
+
+def _ordinary_word(text: str, match: re.Match) -> bool:
+    """An ordinary-looking name that starts a sentence with no verb of reporting after it: "Fortune favours the
+    bold", "The Age of AI"."""
+    return bool(_SENTENCE_START.search(text[: match.start()])) and not _REPORTS.match(text, match.end())
+
+
+def _distinctive(alias: str) -> bool:
+    """A name no ordinary words make: three words or more, or one word with a capital, digit or dot inside."""
+    words = alias.split(" ")
+    return len(words) > 2 or bool(len(words) == 1 and re.search(r"[A-Z0-9.]", alias[1:]))
+
+
 def _alias_pattern(alias: str) -> re.Pattern:
     words = alias.split(" ")
-    distinctive = len(words) > 2 or (len(words) == 1 and re.search(r"[A-Z0-9.]", alias[1:]))
+    distinctive = _distinctive(alias)
     parts = []
     for word in words:
         if distinctive or not word[:1].isupper():
