@@ -37,6 +37,8 @@ def test_each_name_is_its_outlets_in_the_order_named():
         ("Fortune favours the bold: who won the contract?", ()),
         ("The Age of AI: who leads it?", ()),
         ("Who won? Fortune smiled on the challenger.", ()),
+        ("Fortune and glory: who won the cup?", ()),
+        ("Fortune and The Age disagreed: who was right?", (("Fortune",), ("The Age",))),
         ("Fortune reported that the deal closed: who bought whom?", (("Fortune",),)),
         ("The Verge's review said what about the phone?", (("The Verge",),)),
         ("Did The Age and Fortune say the same?", (("The Age",), ("Fortune",))),

@@ -48,14 +48,21 @@ class OutletMatcher:
         FOX News section, so one mention may be several outlets."""
         text = outlet_name(text)
         hits: list[tuple[int, tuple[str, ...]]] = []
+        doubtful: list[tuple[re.Match, tuple[str, ...]]] = []  # an ordinary-looking name starting a sentence
         taken = [False] * len(text)
         for pattern, names, distinctive in self._patterns:
             for match in pattern.finditer(text):
                 if any(taken[match.start() : match.end()]):
                     continue
-                if not distinctive and _ordinary_word(text, match):
-                    continue
                 taken[match.start() : match.end()] = [True] * (match.end() - match.start())
+                if not distinctive and _ordinary_word(text, match):
+                    doubtful.append((match, names))
+                else:
+                    hits.append((match.start(), names))
+        starts = {start for start, _ in hits}
+        for match, names in doubtful:  # a name after all when another outlet follows it: "Fortune and The Age"
+            joined = _JOINED.match(text, match.end())
+            if joined and joined.end() in starts:
                 hits.append((match.start(), names))
         groups: list[tuple[str, ...]] = []
         for _, names in sorted(hits):
@@ -80,6 +87,7 @@ def _aliases(outlet: str) -> set[str]:
 # A capital at the start of a sentence says nothing: there an ordinary-looking name ("Fortune", "The Age") is an
 # outlet only when a verb of reporting or a possessive follows it ("Fortune reported", "The Verge's review").
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s+|^\W+|[.?!:;]\s+\W+)$")
+_JOINED = re.compile(r"\s*(?:,|&|\band\b|\bor\b)\s*", re.IGNORECASE)
 _REPORTS = re.compile(
     r"(?:['’]s\b|\s+(?:has\s+|had\s+|also\s+)?(?:reports?|reported|says?|said|writes?|wrote|published|covers?|"
     r"covered|claims?|claimed|notes?|noted|suggests?|suggested|states?|stated|argues?|argued|describes?|described|"
