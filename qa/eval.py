@@ -25,6 +25,7 @@ from qa.eval_answers import (
     percentile,
 )
 from qa.eval_followups import conversation_row, conversation_turns
+from qa.eval_outlets import OUTLET_RATES, OutletGold, outlet_row
 from qa.search.validate import Options, check_history, check_request, max_request_chars
 from qa.store.embeddings.model import get_tokenizer
 
@@ -203,6 +204,8 @@ def _aggregate(rows: list[dict]) -> dict:
         result[f"switch_{name}"] = round(after / alone, 4) if alone else 0.0
     for name in GENERATION_RATES:  # generated answers (issue 12)
         _rate(result, name, [r[name] for r in rows if name in r])
+    for name in OUTLET_RATES:  # questions naming outlets (issue 20)
+        _rate(result, name, [r[name] for r in rows if name in r])
     return result
 
 
@@ -212,8 +215,15 @@ def _rate(result: dict, name: str, values: Iterable[float | bool]) -> None:
         result[name] = round(statistics.fmean(values), 4)
 
 
-def evaluate_answer(example: Example, answer, ms: float, count_tokens: Callable[[list[str]], list[int]]) -> dict:
-    """One row of the report from an `Answer` (duck-typed: ``.passages``, ``.text``, ``.abstained``)."""
+def evaluate_answer(
+    example: Example,
+    answer,
+    ms: float,
+    count_tokens: Callable[[list[str]], list[int]],
+    outlets: OutletGold | None = None,
+) -> dict:
+    """One row of the report from an `Answer` (duck-typed: ``.passages``, ``.text``, ``.abstained``); with
+    ``outlets``, the named-outlet metrics of an answerable question (`qa.eval_outlets`)."""
     texts = [p.text for p in answer.passages]
     articles = [p.article_id for p in answer.passages]
     row: dict = {"id": example.id, "kind": example.kind, "abstained": answer.abstained, "ms": ms}
@@ -229,6 +239,8 @@ def evaluate_answer(example: Example, answer, ms: float, count_tokens: Callable[
     row.update(direct_metrics(direct, example.answer if example.kind == "inference_query" else ""))
     row["duplicate_quotes"] = duplicate_quotes(answer.citations)
     row.update(generation_row(example, answer))
+    if outlets is not None and example.answerable and example.kind not in ("followup", "switch"):
+        row.update(outlet_row(example.question, example.gold_doc_ids, answer, outlets))
     return row
 
 
@@ -244,6 +256,7 @@ COLUMNS = (
     *CONVERSATION_METRICS,
     *(f"switch_{m}" for m in SWITCH_METRICS),
     *GENERATION_RATES,
+    *OUTLET_RATES,
 )
 
 
@@ -265,6 +278,7 @@ def run_eval(
         items = items[:limit]
     on_total(len(items))
     assistant.warm_up()
+    outlets = OutletGold.of(assistant.searcher)
     gold = _switch_gold(dataset) if any(getattr(i, "kind", "") == "switch" for i in items) else {}
     for item in items:
         on_step()
@@ -285,7 +299,7 @@ def run_eval(
             report.skipped.append(f"{item.id}: {exc}")
             continue
         ms = (time.perf_counter() - started) * 1000
-        report.add(evaluate_answer(item, answer, ms, count_tokens))
+        report.add(evaluate_answer(item, answer, ms, count_tokens, outlets))
     if not report.rows:
         raise DatasetError(f"No question could be read from {dataset}.")
     return report

@@ -75,6 +75,7 @@ class Assistant:
             notice=" ".join(filter(None, (script_notice(question), *found.notes, read_as(found.query.resolved)))),
             context=found.query.context,
             outlets=found.query.outlets,
+            named=found.query.named,
             shape=found.query.shape,
             embed=self._sentence_vectors,
         )

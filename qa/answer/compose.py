@@ -31,10 +31,17 @@ CHANGED_NOTE = "The reports changed over time (oldest first):"
 
 
 def choose(
-    question: str, ranked: list[Candidate], plan: Plan | None, outlets: tuple[str, ...], max_sentences: int
+    question: str,
+    ranked: list[Candidate],
+    plan: Plan | None,
+    outlets: tuple[str, ...],
+    max_sentences: int,
+    named: tuple[tuple[str, ...], ...] = (),
 ) -> list[Candidate]:
     """The direct answer's sentences first, then the best sentence of each outlet the question names (in the order
-    named), then the best others that bear on the question: one per article, no sentence twice."""
+    named; ``named``: the outlets of each name, else each of ``outlets`` alone), then the best others that bear on
+    the question: one per article, no sentence twice. A named outlet's sentence is taken even past
+    ``max_sentences``, and when it shares few of the question's words: retrieval found its article on the topic."""
     chosen: list[Candidate] = []
     names = subject_names(question, outlets)
 
@@ -45,28 +52,42 @@ def choose(
         named = not names or any(contains_words(f"{c.passage.title} {c.sentence}", n) for n in names)
         return c.overlap >= MIN_OVERLAP and named
 
-    def take(c: Candidate) -> None:
-        if len(chosen) < max_sentences and all(
-            c.key != o.key and c.passage.article_id != o.passage.article_id for o in chosen
-        ):
+    def take(c: Candidate, limit: int = max_sentences) -> None:
+        if len(chosen) < limit and all(c.key != o.key and c.passage.article_id != o.passage.article_id for o in chosen):
             chosen.append(c)
 
     for c in (*plan.support, *plan.also) if plan else ():
         take(c)
-    for outlet in outlets:
-        if not any(c.passage.source == outlet for c in chosen):
-            best = next((c for c in ranked if c.passage.source == outlet and bears(c)), None)
+    groups = named or tuple((o,) for o in outlets)
+    for group in groups:
+        if not any(c.passage.source in group for c in chosen):
+            of_group = [c for c in ranked if c.passage.source in group and not _taken(c, chosen)]
+            best = next((c for c in of_group if bears(c)), next((c for c in of_group if c.overlap > 0), None))
             if best is not None:
-                take(best)
+                take(best, max(max_sentences, len(chosen) + 1))
     for c in ranked:
         if bears(c):
             take(c)
     return chosen
 
 
-def arrange(chosen: list[Candidate], shape: Shape, outlets: tuple[str, ...], plan: Plan | None) -> list[Candidate]:
-    """Side by side in the order the outlets are named; oldest first when the story changed; latest first for a
-    question about an outcome or a current state; otherwise as chosen."""
+def arrange(
+    chosen: list[Candidate],
+    shape: Shape,
+    outlets: tuple[str, ...],
+    plan: Plan | None,
+    named: tuple[tuple[str, ...], ...] = (),
+) -> list[Candidate]:
+    """Led by the first sentence of each outlet the question names, in the order named; the others side by side
+    in that order, oldest first when the story changed, latest first for a question about an outcome or a current
+    state, otherwise as chosen."""
+    groups = named or tuple((o,) for o in outlets)
+    lead = [next((c for c in chosen if c.passage.source in g), None) for g in groups]
+    lead = [c for c in lead if c is not None]
+    return lead + [c for c in _ordered(chosen, shape, outlets, plan) if c not in lead]
+
+
+def _ordered(chosen: list[Candidate], shape: Shape, outlets: tuple[str, ...], plan: Plan | None) -> list[Candidate]:
     if len(outlets) >= 2:
         return sorted(chosen, key=lambda c: outlets.index(c.passage.source) if c.passage.source in outlets else 99)
     if plan is not None and plan.changed:
@@ -76,6 +97,10 @@ def arrange(chosen: list[Candidate], shape: Shape, outlets: tuple[str, ...], pla
     if shape.wants == Wants.YESNO:
         return sorted(chosen, key=lambda c: c.day, reverse=True)
     return chosen
+
+
+def _taken(c: Candidate, chosen: list[Candidate]) -> bool:
+    return any(c.key == o.key or c.passage.article_id == o.passage.article_id for o in chosen)
 
 
 def compose(
@@ -88,12 +113,14 @@ def compose(
     notice: str = "",
     context: str = "",
     outlets: tuple[str, ...] = (),
+    named: tuple[tuple[str, ...], ...] = (),
     shape: Shape | None = None,
     embed=None,
 ) -> Answer:
     """The direct answer (when a quoted sentence states it), then the quotes with ``[n]`` citations; or abstain.
 
-    ``outlets`` are the ones the question names (a comparison shows each side by side); ``context`` is the
+    ``outlets`` are the ones the question names (a comparison shows each side by side; ``named``: the same per
+    name, in the order named: the answer leads with them); ``context`` is the
     earlier turn a follow-up continues (its words count at half weight when choosing sentences); ``shape`` what the
     question asks for (`Query.shape`; read from ``question`` when not given); ``embed`` texts -> vectors, to rank
     sentences by meaning."""
@@ -107,7 +134,7 @@ def compose(
     if plan is None and not context and not outlets and unstated(question, shape, ranked):
         unsupported = notice or UNSTATED_NOTICE
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=unsupported)
-    chosen = arrange(choose(question, ranked, plan, outlets, max_sentences), shape, outlets, plan)
+    chosen = arrange(choose(question, ranked, plan, outlets, max_sentences, named), shape, outlets, plan, named)
     citations, lines = [], []
     for n, c in enumerate(chosen, start=1):
         p = c.passage

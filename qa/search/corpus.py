@@ -125,6 +125,11 @@ class Corpus:
         """(title, outlet, published) of every live article."""
         return [(a.row.title, a.row.source, a.row.published) for a in self.arrays.articles()]
 
+    @cached_property
+    def outlet_of(self) -> dict[str, str]:
+        """The outlet of every live article, by article id."""
+        return {a.row.article_id: a.row.source for a in self.arrays.articles()}
+
 
 class CorpusCache:
     """The `Corpus` of the current version; reopened when a new version is published (or, with a server,

@@ -13,7 +13,9 @@ from qa.core.types import NO_FILTERS, Filters, Passage
 from qa.search.articles import WindowPicker
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.query import Query
-from qa.search.rank import Weights, blend_arrays, boost, diversify, outlets_first, sentence_match, weigh
+from qa.search.rank import Weights, blend_arrays, boost, diversify, named_lead, sentence_match, weigh
+
+NAMED_CANDIDATES = 20  # of each named outlet, by each retriever: its few on-topic chunks among its many others
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,10 @@ class HybridSearch:
         vector = np.asarray(self.embeddings.embed_query(query.text), dtype=np.float32)
         approximate = corpus.arrays.total_rows >= self.settings.dense_exact_below
         picked = set(corpus.nearest(vector, n, corpus.filtered_rows(filters), approximate))
-        if query.outlets and not filters.outlets:
-            # the named outlets' best chunks are candidates even when the blend alone would miss them
-            named = [corpus.outlet_rows.get(outlet, np.zeros(0, dtype=int)) for outlet in query.outlets]
-            named_rows = np.concatenate(named) if named else np.zeros(0, dtype=int)
-            if filters.since or filters.until:
-                named_rows = np.asarray([i for i in named_rows if filters.accepts(corpus.passages[i])], dtype=int)
-            picked.update(corpus.nearest(vector, max(10, n // 4), named_rows))
         sparse_all = corpus.bm25.scores_for_terms(query.search_terms)
+        named = () if filters.outlets else (query.named or tuple((o,) for o in query.outlets))  # --outlet: already
+        for group in named:  # each named outlet's best chunks are candidates, by meaning and by words
+            picked.update(self._named_rows(corpus, group, filters, vector, sparse_all))
         if len(sparse_all):
             top = np.argpartition(-sparse_all, min(n, len(sparse_all) - 1))[:n]
             picked.update(int(i) for i in top if sparse_all[i] > 0 and filters.accepts(corpus.passages[i]))
@@ -66,7 +64,9 @@ class HybridSearch:
         order = sorted(picked)
         dense = corpus.vectors[order] @ vector
         ranked = self._rank(query, corpus, order, dense, sparse_all)
-        passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
+        passages = named_lead(
+            ranked, diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article), named
+        )
         if self.settings.window_tokens:
             passages = self.picker.windows(passages, query.idf, corpus, vector)
         top_dense = float(dense.max())
@@ -75,7 +75,22 @@ class HybridSearch:
             # vector, so the evidence also reads the earlier turn's own similarity
             earlier = np.asarray(self.embeddings.embed_query(query.context), dtype=np.float32)
             top_dense = max(top_dense, float((corpus.vectors[order] @ earlier).max()))
-        return Retrieval(outlets_first(passages, query.outlets), top_dense)
+        return Retrieval(passages, top_dense)
+
+    def _named_rows(
+        self, corpus: Corpus, group: tuple[str, ...], filters: Filters, vector: np.ndarray, sparse_all: np.ndarray
+    ) -> set[int]:
+        """The best chunks of one named outlet (``group``: the outlets one name stands for) by meaning and by
+        BM25, within the dates ``filters`` accept: its articles on the topic reach the ranking however few."""
+        rows = np.concatenate([corpus.outlet_rows.get(o, np.zeros(0, dtype=int)) for o in group]).astype(int)
+        if filters.since or filters.until:
+            rows = np.asarray([i for i in rows if filters.accepts(corpus.passages[i])], dtype=int)
+        found = set(corpus.nearest(vector, NAMED_CANDIDATES, rows))
+        if len(rows) and len(sparse_all):
+            scores = sparse_all[rows]
+            best = np.argsort(-scores)[:NAMED_CANDIDATES]
+            found.update(int(rows[i]) for i in best if scores[i] > 0)
+        return found
 
     def _rank(
         self,

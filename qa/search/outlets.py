@@ -32,25 +32,43 @@ class OutletMatcher:
                 aliases.setdefault(alias, set()).add(outlet)
         # longest first, so "FOX News - Health" wins over "FOX News"
         self._patterns = [
-            (_alias_pattern(alias), tuple(sorted(names)))
+            (_alias_pattern(alias), tuple(sorted(names)), _distinctive(alias))
             for alias, names in sorted(aliases.items(), key=lambda item: -len(item[0]))
         ]
 
     def find(self, text: str) -> tuple[str, ...]:
         """Outlets named in ``text``, in the order they appear."""
+        found: list[str] = []
+        for names in self.mentions(text):
+            found.extend(n for n in names if n not in found)
+        return tuple(found)
+
+    def mentions(self, text: str) -> tuple[tuple[str, ...], ...]:
+        """The outlets of each name in ``text``, in the order named, a name once: "FOX News" stands for every
+        FOX News section, so one mention may be several outlets."""
         text = outlet_name(text)
         hits: list[tuple[int, tuple[str, ...]]] = []
+        doubtful: list[tuple[re.Match, tuple[str, ...]]] = []  # an ordinary-looking name starting a sentence
         taken = [False] * len(text)
-        for pattern, names in self._patterns:
+        for pattern, names, distinctive in self._patterns:
             for match in pattern.finditer(text):
                 if any(taken[match.start() : match.end()]):
                     continue
                 taken[match.start() : match.end()] = [True] * (match.end() - match.start())
+                if not distinctive and _ordinary_word(text, match):
+                    doubtful.append((match, names))
+                else:
+                    hits.append((match.start(), names))
+        starts = {start for start, _ in hits}
+        for match, names in doubtful:  # a name after all when another outlet follows it: "Fortune and The Age"
+            joined = _JOINED.match(text, match.end())
+            if joined and joined.end() in starts:
                 hits.append((match.start(), names))
-        found: list[str] = []
+        groups: list[tuple[str, ...]] = []
         for _, names in sorted(hits):
-            found.extend(n for n in names if n not in found)
-        return tuple(found)
+            if names not in groups:
+                groups.append(names)
+        return tuple(groups)
 
 
 def _aliases(outlet: str) -> set[str]:
@@ -66,9 +84,33 @@ def _aliases(outlet: str) -> set[str]:
     return aliases
 
 
+# A capital at the start of a sentence says nothing: there an ordinary-looking name ("Fortune", "The Age") is an
+# outlet only when a verb of reporting or a possessive follows it ("Fortune reported", "The Verge's review").
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s+|^\W+|[.?!:;]\s+\W+)$")
+_JOINED = re.compile(r"\s*(?:,|&|\band\b|\bor\b)\s*", re.IGNORECASE)
+_REPORTS = re.compile(
+    r"(?:['’]s\b|\s+(?:has\s+|had\s+|also\s+)?(?:reports?|reported|says?|said|writes?|wrote|published|covers?|"
+    r"covered|claims?|claimed|notes?|noted|suggests?|suggested|states?|stated|argues?|argued|describes?|described|"
+    r"highlights?|highlighted|mentions?|mentioned|announced|revealed)\b)",
+    re.IGNORECASE,
+)
+
+
+def _ordinary_word(text: str, match: re.Match) -> bool:
+    """An ordinary-looking name that starts a sentence with no verb of reporting after it: "Fortune favours the
+    bold", "The Age of AI"."""
+    return bool(_SENTENCE_START.search(text[: match.start()])) and not _REPORTS.match(text, match.end())
+
+
+def _distinctive(alias: str) -> bool:
+    """A name no ordinary words make: three words or more, or one word with a capital, digit or dot inside."""
+    words = alias.split(" ")
+    return len(words) > 2 or bool(len(words) == 1 and re.search(r"[A-Z0-9.]", alias[1:]))
+
+
 def _alias_pattern(alias: str) -> re.Pattern:
     words = alias.split(" ")
-    distinctive = len(words) > 2 or (len(words) == 1 and re.search(r"[A-Z0-9.]", alias[1:]))
+    distinctive = _distinctive(alias)
     parts = []
     for word in words:
         if distinctive or not word[:1].isupper():

@@ -49,6 +49,7 @@ class Query:
     context: str = ""  # the earlier user turn(s) a follow-up refers to ("" when none)
     resolved: str = ""  # the question with its he/she/they spelled out (`qa.search.followup`); "" when unchanged
     outlets: tuple[str, ...] = ()  # indexed outlets named in the question itself
+    named: tuple[tuple[str, ...], ...] = ()  # the same, per name in the order named ("FOX News": its sections)
     context_outlets: tuple[str, ...] = ()  # indexed outlets named in the earlier turn
     days: tuple[str, ...] = ()  # ISO days mentioned ("on October 7, 2023")
     since: str | None = None  # soft range from "after ..." / "between ... and ..."
@@ -88,7 +89,8 @@ def parse_query(
     matcher = OutletMatcher(outlets)
     year = default_year or date.today().year
     dates = parse_dates(question, year)
-    own_outlets = matcher.find(question)
+    named = matcher.mentions(question)
+    own_outlets = tuple(dict.fromkeys(o for group in named for o in group))
     need = history_need(question, own_outlets) if history else ALONE
     turns = earlier_turns(question, history, matcher=matcher) if need != ALONE else []
     context = " ".join(t.question for t in turns)
@@ -102,6 +104,7 @@ def parse_query(
         context=context,
         resolved=resolved if resolved != question else "",
         outlets=own_outlets,
+        named=named,
         context_outlets=matcher.find(context) if context else (),
         days=dates.days,
         since=dates.since,

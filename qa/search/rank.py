@@ -90,19 +90,24 @@ def weigh(query: Query, bm25: Bm25Index) -> Query:
     )
 
 
-OUTLET_FRONT_SHARE = 0.6  # of the top score, that a named outlet's passage needs to move to the front
+NAMED_FLOOR_SHARE = 0.5  # of the top score, that a named outlet's best passage needs to lead: on the topic
 
 
-def outlets_first(passages: list[Passage], outlets: tuple[str, ...]) -> list[Passage]:
-    """The best passage of each outlet the question names moves to the front, in the order named:
-    "as reported by both The Verge and TechCrunch" wants both voices in the first few lines."""
+def named_lead(ranked: list[Passage], top: list[Passage], named: tuple[tuple[str, ...], ...]) -> list[Passage]:
+    """``top`` (the first k of ``ranked``) led by the best passage of each outlet the question names, in the
+    order named, taken from all of ``ranked`` when ``top`` has none: "according to TechCrunch" leads with
+    TechCrunch, "both The Verge and TechCrunch" shows both voices first. The list keeps its length: a named
+    outlet's passage replaces the last of the others. A named outlet whose best passage scores under
+    `NAMED_FLOOR_SHARE` of the best (nothing on the topic; or a name read where an ordinary word was meant:
+    "Fortune favours...") leads nothing."""
+    floor = NAMED_FLOOR_SHARE * max((p.score for p in ranked), default=0.0)
     front: list[Passage] = []
-    floor = OUTLET_FRONT_SHARE * max((p.score for p in passages), default=0.0)
-    for outlet in outlets:
-        best = next((p for p in passages if p.source == outlet and p not in front), None)
-        if best is not None and best.score >= floor:  # a named outlet with nothing on the topic stays put
+    for group in named:
+        best = next((p for p in ranked if p.source in group and p not in front), None)
+        if best is not None and best.score >= floor:
             front.append(best)
-    return front + [p for p in passages if p not in front]
+    rest = [p for p in top if p not in front]
+    return front + rest[: max(0, len(top) - len(front))]
 
 
 def boost(passage: Passage, query: Query, weights: Weights) -> float:

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from qa.core.types import Answer
 from qa.store.embeddings.cpu import backend_note
-from qa.text.display import outlet_display, short_date
+from qa.text.display import CLAIM_HEADERS, claim_rows, outlet_display, short_date
 
 if TYPE_CHECKING:  # the store and eval layers: only for the commands that render them (`inert` is for every one)
     from ingest.index import IngestSummary
@@ -124,13 +124,35 @@ def _heading(lead: str, passage, *, bold: bool = False) -> Text:
 
 
 def _print_answer_text(answer: Answer, out: Console) -> None:
-    """The direct answer in bold (its first line), then each quote line: outlet, date, sentence, ``[n]``."""
+    """The direct answer in bold (its first line), the per-claim table when the question is about coverage, then
+    each quote line: outlet, date, sentence, ``[n]``."""
     lines = answer.text.splitlines()
     if answer.direct and lines:
         out.print(inert_text(lines[0], "bold"))
         lines = lines[1:]
+    if answer.claims:
+        _print_claims(answer, out)
     for line in lines:
         out.print(inert_text(line))
+
+
+def _print_claims(answer: Answer, out: Console) -> None:
+    """Each claim | outlet, date | verdict | quote [n]: a table on a terminal (rich wraps its cells to the width);
+    in a file or a pipe one line per claim, cells split by " | ", so no line is broken."""
+    sentences = {c.n: c.sentence for c in answer.citations}
+    rows = claim_rows([c.to_json() for c in answer.claims], sentences)
+    quotes = [f"“{r.quote}” [{r.n}]" if r.n else r.quote for r in rows]
+    if not out.is_terminal:
+        for r, quote in zip(rows, quotes, strict=True):
+            out.print(inert_text("- " + " | ".join((r.claim, r.where, r.judged, quote))))
+        return
+    table = Table(show_lines=True)
+    for header in CLAIM_HEADERS:  # "fold": a word longer than its cell is cut in two, never hidden
+        table.add_column(header, overflow="fold")
+    for r, quote in zip(rows, quotes, strict=True):
+        verdict = Text.assemble(inert_text(r.verdict, "bold"), "\n" if r.reason else "", inert_text(r.reason, "dim"))
+        table.add_row(inert_text(r.claim), inert_text(r.where), verdict, inert_text(quote))
+    out.print(table)
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -5,6 +5,7 @@ The one home of both: answer lines, source cards, the timeline, the outlet filte
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 _TAGLINE_SEPARATORS = (" | ", ": ")  # "Cnbc | World Business News Leader": the feed's tagline follows
@@ -49,3 +50,50 @@ def source_label(source: str, published: str) -> str:
     outlet = outlet_display(source) or "An article"
     when = short_date(published)
     return f"{outlet}, {when}" if when else outlet
+
+
+CLAIM_HEADERS = ("Claim", "Outlet, date", "Verdict", "Quote")  # the per-claim table, in every renderer
+VERDICT_LABELS = {"supported": "supported", "contradicted": "contradicted", "not_found": "not found"}
+NO_QUOTE = "no sentence found"
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One row of the per-claim table as plain text (each renderer escapes it its own way); ``n`` is the ``[n]``
+    of the quote, None when no sentence was found."""
+
+    claim: str
+    where: str
+    verdict: str  # "supported", "contradicted" or "not found"
+    reason: str  # why, when the checker says ("" when not)
+    quote: str
+    n: int | None
+
+    @property
+    def judged(self) -> str:
+        """The verdict with its reason: "contradicted: negation: did not"."""
+        return f"{self.verdict}: {self.reason}" if self.reason else self.verdict
+
+
+def claim_rows(claims: list[dict], sentences: dict[int, str]) -> list[ClaimRow]:
+    """The rows of an answer's per-claim table from its claims (``ClaimCheck.to_json()``) and its cited sentences
+    by ``[n]``: "TechCrunch, Nov 17, 2023", "contradicted: says 'did not'", the quote that decides it."""
+    rows = []
+    for claim in claims:
+        where = ", ".join(
+            p for p in (outlet_display(claim.get("outlet") or ""), short_date(claim.get("date") or "")) if p
+        )
+        verdict = VERDICT_LABELS.get(claim.get("verdict") or "", str(claim.get("verdict") or ""))
+        n = claim.get("citation")
+        quote = sentences.get(n, "") if isinstance(n, int) else ""
+        rows.append(
+            ClaimRow(
+                str(claim.get("text") or ""),
+                where or "any outlet",
+                verdict,
+                str(claim.get("reason") or ""),
+                quote or NO_QUOTE,
+                n if quote else None,
+            )
+        )
+    return rows

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from qa.serve.ui.safe import safe_url
-from qa.text.display import added_note, outlet_display, short_date
+from qa.text.display import CLAIM_HEADERS, added_note, claim_rows, outlet_display, short_date
 
 TOPIC = {"type": "topic"}
 KEEP_SECONDS = 3600  # an export file is served for this long; older ones are deleted when a new one is written
@@ -60,12 +60,27 @@ def _answer_lines(number: int, answer: dict, reason: str) -> list[str]:
             lines += [f"- {_source_line(p)}" for p in nearest]
             lines.append("")
         return lines
-    lines += [_MARKER.sub(r"[\1]", _inert(line)) for line in answer["answer"].splitlines()]
+    answer_lines = [_MARKER.sub(r"[\1]", _inert(line)) for line in answer["answer"].splitlines()]
+    if answer.get("claims"):  # the per-claim table under the direct answer (or first, when there is none)
+        lead = 1 if answer.get("direct") else 0
+        answer_lines[lead:lead] = ["", *_claims_table(answer), ""]
+    lines += answer_lines
     lines += ["", "Sources:", ""]
     for c in answer["citations"]:
         lines.append(f"{c['n']}. {_source_line(c)}")
         lines += [f"   > {_inert(part)}" for part in c["sentence"].splitlines() or [""]]
     lines.append("")
+    return lines
+
+
+def _claims_table(answer: dict) -> list[str]:
+    """The per-claim table as a Markdown table; each cell inert, its ``|`` escaped so no cell splits."""
+    sentences = {c["n"]: c["sentence"] for c in answer["citations"]}
+    lines = ["| " + " | ".join(CLAIM_HEADERS) + " |", "|" + "---|" * len(CLAIM_HEADERS)]
+    for row in claim_rows(answer["claims"], sentences):
+        quote = f"“{_inert(row.quote)}” [{row.n}]" if row.n else _inert(row.quote)
+        cells = (_inert(row.claim), _inert(row.where), _inert(row.judged), quote)
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return lines
 
 

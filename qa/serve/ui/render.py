@@ -12,7 +12,7 @@ from qa.core.types import Answer, Citation, Passage
 from qa.serve.ui.safe import link, markdown_text, text
 from qa.serve.ui.timeline import points, render_timeline, undated
 from qa.store.stats import CorpusStats
-from qa.text.display import added_note, outlet_display, short_date
+from qa.text.display import CLAIM_HEADERS, added_note, claim_rows, outlet_display, short_date
 from qa.text.outlets import mixed_script
 
 NOT_FOUND_TITLE = "Not found in the corpus"
@@ -58,9 +58,36 @@ def answer_lines(answer: Answer, turn: int) -> str:
             last = match.end()
         parts.append(markdown_text(line[last:]))
         lines.append("".join(parts).strip())
-    if getattr(answer, "direct", None) and lines:  # the direct answer leads, in bold, with its citations
+    direct = bool(getattr(answer, "direct", None) and lines)
+    if direct:  # the direct answer leads, in bold, with its citations
         lines[0] = f'<strong class="qa-direct">{lines[0]}</strong>'
+    if getattr(answer, "claims", ()):  # the per-claim table under it, a block of its own
+        table = claims_table(answer, turn)
+        lines = [*lines[:1], "", table, "", *lines[1:]] if direct else [table, "", *lines]
+        return "\n".join(lines).strip("\n")
     return "\n".join(line for line in lines if line)
+
+
+def claims_table(answer: Answer, turn: int) -> str:
+    """The per-claim table of a question about coverage as one HTML block (one line: Markdown leaves it alone):
+    claim | outlet, date | verdict | the quote that decides it, its ``[n]`` linked to this answer's card."""
+    sentences = {c.n: c.sentence for c in answer.citations}
+    head = "".join(f'<th scope="col">{text(h)}</th>' for h in CLAIM_HEADERS)
+    rows = []
+    for row in claim_rows([c.to_json() for c in answer.claims], sentences):
+        quote = markdown_text(row.quote)
+        if row.n:
+            quote = f'“{quote}” <a class="qa-cite" href="#{card_id(turn, row.n)}">&#91;{row.n}&#93;</a>'
+        cells = (markdown_text(row.claim), markdown_text(row.where), markdown_text(row.judged), quote)
+        rows.append(
+            f'<tr class="qa-claim qa-{row.verdict.replace(" ", "-")}">'
+            + "".join(f"<td>{c}</td>" for c in cells)
+            + "</tr>"
+        )
+    return (
+        f'<table class="qa-claims" aria-label="Each claim checked"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def source_cards(answer: Answer, turn: int) -> str:
