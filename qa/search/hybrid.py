@@ -12,7 +12,16 @@ from qa.core.types import NO_FILTERS, Filters, Passage
 from qa.search.articles import WindowPicker
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.query import Query
-from qa.search.rank import Weights, blend_arrays, boost, diversify, outlets_first, sentence_match, weigh
+from qa.search.rank import (
+    Weights,
+    blend_arrays,
+    boost,
+    diversify,
+    one_copy,
+    outlets_first,
+    sentence_match,
+    weigh,
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class HybridSearch:
             return Retrieval([], 0.0)
         order = sorted(picked)
         dense = corpus.vectors[order] @ vector
-        ranked = self._rank(query, corpus, order, dense, sparse_all)
+        ranked = one_copy(self._rank(query, corpus, order, dense, sparse_all), corpus.stories, query.outlets)
         passages = diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article)
         if self.settings.window_tokens:
             passages = self.picker.windows(passages, query.idf, corpus, vector)
