@@ -170,6 +170,10 @@ def main() -> int:
         f"chosen: MinHash num_perm={stories.NUM_PERM} shingles={stories.SHINGLE_WORDS} words "
         f"threshold={stories.THRESHOLD}: precision {precision:.3f} recall {recall:.3f}"
     )
+    signatures = {i: stories.signature(a["body"]) for i, a in articles.items()}
+    near = [stories.similarity(signatures[a], signatures[b]) for a, b, label, _ in pairs if label]
+    far = [stories.similarity(signatures[a], signatures[b]) for a, b, label, _ in pairs if not label]
+    print(f"  estimated Jaccard: near-duplicates min {min(near):.2f}, distinct pairs max {max(far):.2f}")
     for kind in KINDS:
         of_kind = [p for p in positives if p[3] == kind]
         grouped = sum(1 for a, b, _, _ in of_kind if a in found and found[a] == found.get(b))
