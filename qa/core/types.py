@@ -33,12 +33,14 @@ class Passage:
     chunk_index: int = 0
     score: float = 0.0
     uploaded: str = ""  # when its article was added from the chat (ISO UTC); "" for `qa ingest` articles
+    also: tuple[str, ...] = ()  # outlets of the other copies of its story (near-duplicates), "also published by"
 
     def to_json(self) -> dict:
         """The public JSON shape (``qa ask --json`` and the chat API)."""
         data = asdict(self)
         data["published_at"] = data.pop("published")
         data["score"] = round(self.score, 4)
+        data["also"] = list(self.also)
         return data
 
 
@@ -86,6 +88,7 @@ class Citation:
             "url": p.url,
             "article_id": p.article_id,
             "uploaded": p.uploaded,
+            "also": list(p.also),  # the outlets of the story's other copies
             "excerpt": p.text,
             "excerpt_start": p.start,
             "excerpt_end": p.end,

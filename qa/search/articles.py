@@ -108,5 +108,5 @@ class WindowPicker:
         for chunk in chunks:
             options = found[chunk.article_id]
             window = options.pop(0) if options else chunk
-            out.append(replace(window, score=chunk.score))
+            out.append(replace(window, score=chunk.score, also=chunk.also))
         return out

@@ -25,6 +25,7 @@ from qa.store.arrays import Arrays, read_version, signature
 from qa.store.bm25 import Bm25Index
 from qa.store.config import index_config, mismatch
 from qa.store.lock import writer_lock
+from qa.store.stories import Copy, story_copies
 
 _ROW_CACHE = 50_000  # rows whose passage and sentence terms are kept (a question reads a few hundred)
 
@@ -119,6 +120,16 @@ class Corpus:
         if not (filters.outlets or filters.since or filters.until):
             return None
         return self.arrays.rows_where(filters.accepts_article)
+
+    @cached_property
+    def stories(self) -> dict[str, tuple[Copy, ...]]:
+        """article id -> the copies of its story, earliest first, for articles that have copies (`qa.store.stories`)."""
+        stories = self.arrays.file.stories
+        if not stories:
+            return {}
+        return story_copies(
+            stories, (Copy(a.row.article_id, a.row.source, a.row.published) for a in self.arrays.articles())
+        )
 
     @cached_property
     def articles(self) -> list[tuple[str, str, str]]:

@@ -13,7 +13,7 @@ from qa.core.types import NO_FILTERS, Filters, Passage
 from qa.search.articles import WindowPicker
 from qa.search.corpus import Corpus, CorpusCache
 from qa.search.query import Query
-from qa.search.rank import Weights, blend_arrays, boost, diversify, named_lead, sentence_match, weigh
+from qa.search.rank import Weights, blend_arrays, boost, diversify, named_lead, one_copy, sentence_match, weigh
 
 NAMED_CANDIDATES = 20  # of each named outlet, by each retriever: its few on-topic chunks among its many others
 
@@ -63,7 +63,7 @@ class HybridSearch:
             return Retrieval([], 0.0)
         order = sorted(picked)
         dense = corpus.vectors[order] @ vector
-        ranked = self._rank(query, corpus, order, dense, sparse_all)
+        ranked = one_copy(self._rank(query, corpus, order, dense, sparse_all), corpus.stories, query.outlets)
         passages = named_lead(
             ranked, diversify(ranked, k, self.weights.distinct_articles, self.weights.per_article), named
         )

@@ -1,8 +1,10 @@
 """Ranking rules of hybrid search, pure functions over arrays and passages: the dense/BM25 blend, the
-best-sentence match, soft outlet/date boosts, one passage per article first, named outlets first."""
+best-sentence match, soft outlet/date boosts, one copy per story, one passage per article first, named outlets
+first."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -11,6 +13,7 @@ from qa.core.settings import Settings
 from qa.core.types import Passage
 from qa.search.query import Query
 from qa.store.bm25 import Bm25Index
+from qa.store.stories import Copy
 from qa.text.dates import days_apart
 from qa.text.terms import content_words, idf, prior_weight
 
@@ -122,6 +125,39 @@ def boost(passage: Passage, query: Query, weights: Weights) -> float:
     if day and (query.since or query.until) and (query.since or "") <= day <= (query.until or "9999"):
         extra += weights.period
     return extra
+
+
+def one_copy(ranked: list[Passage], stories: Mapping[str, tuple[Copy, ...]], named: tuple[str, ...]) -> list[Passage]:
+    """A story counts once: of its copies among ``ranked`` only one stays (the one from an outlet the question
+    names, else the earliest), at the rank of the story's best passage, with the other copies' outlets in
+    `Passage.also`; the slots the other copies held go to other stories.
+    ``stories``: `qa.store.stories.story_copies`."""
+    present = {p.article_id for p in ranked if p.article_id in stories}
+    if not present:
+        return ranked
+    chosen: dict[str, Copy] = {}  # story (its earliest copy's id) -> the copy cited
+    for article_id in present:
+        copies = stories[article_id]
+        here = [c for c in copies if c.article_id in present]
+        chosen[copies[0].article_id] = next((c for c in here if c.source in named), here[0])
+    best: dict[str, float] = {}
+    for passage in ranked:
+        story = stories[passage.article_id][0].article_id if passage.article_id in present else ""
+        best.setdefault(story, passage.score)
+    lift: dict[str, float] = {}
+    out = []
+    for passage in ranked:
+        if passage.article_id not in present:
+            out.append(passage)
+            continue
+        copies = stories[passage.article_id]
+        pick = chosen[copies[0].article_id]
+        if passage.article_id != pick.article_id:
+            continue
+        shift = lift.setdefault(pick.article_id, best[copies[0].article_id] - passage.score)
+        also = tuple(dict.fromkeys(c.source for c in copies if c.source and c.source != pick.source))
+        out.append(replace(passage, score=passage.score + shift, also=also))
+    return sorted(out, key=lambda p: p.score, reverse=True)
 
 
 def diversify(ranked: list[Passage], k: int, distinct: int, per_article: int) -> list[Passage]:

@@ -104,6 +104,8 @@ def render_sources(answer: Answer, out: Console) -> None:
     for citation in answer.citations:
         p = citation.passage
         out.print(_heading(f"[{citation.n}] ", p, bold=True))
+        if p.also:
+            out.print(inert_text(f"    also published by {', '.join(p.also)}", "dim"))
         if p.url:
             out.print(inert_text(f"    {p.url}", "blue"), soft_wrap=True)
         lo, hi = citation.start - p.start, citation.end - p.start
@@ -230,7 +232,7 @@ def render_stats(stats: CorpusStats, out: Console) -> None:
     dates = " to ".join(map(short_date, stats.date_range)) if stats.date_range else "unknown"
     out.print(
         f"[bold]{stats.articles}[/bold] articles, [bold]{stats.chunks}[/bold] chunks, "
-        f"{len(stats.outlets)} outlets, dates {dates}"
+        f"{len(stats.outlets)} outlets, dates {dates}; {stats.stories} stories ({stats.copies} copies)"
     )
     out.print(f"model {inert(stats.model)} ({inert(stats.backend)}); store {inert(stats.store)} ({stats.mode})")
     table = Table("outlet", "articles")

@@ -32,7 +32,7 @@ from qa.store.segment import ArticleRow, Segment
 CURRENT = "current.json"
 _OPEN: weakref.WeakValueDictionary[str, Segment] = weakref.WeakValueDictionary()  # segment name -> open segment
 SEGMENTS = "segments"
-FORMAT = 1  # bump when the files change meaning: older arrays are then rebuilt from the store
+FORMAT = 2  # bump when the files change meaning: older arrays are then rebuilt from the store (2: story signatures)
 
 
 class LiveArticle(NamedTuple):
@@ -60,6 +60,7 @@ class VersionFile:
     dim: int
     segments: tuple[SegmentRef, ...] = ()
     format: int = FORMAT
+    stories: dict[str, str] = field(default_factory=dict)  # article id -> story id, articles with copies only
 
     def to_json(self) -> str:
         return json.dumps(
@@ -69,6 +70,7 @@ class VersionFile:
                 "config": self.config,
                 "dim": self.dim,
                 "segments": [{"name": s.name, "deleted": list(s.deleted)} for s in self.segments],
+                "stories": self.stories,
             }
         )
 
@@ -80,7 +82,8 @@ def read_version(folder: Path) -> VersionFile | None:
         if data.get("format") != FORMAT:
             return None
         refs = tuple(SegmentRef(s["name"], tuple(s["deleted"])) for s in data["segments"])
-        return VersionFile(int(data["version"]), data["config"], int(data["dim"]), refs)
+        stories = {str(a): str(s) for a, s in data["stories"].items()}
+        return VersionFile(int(data["version"]), data["config"], int(data["dim"]), refs, stories=stories)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -252,6 +255,10 @@ class Arrays:
             a.row.article_id: range(index[id(a.segment)] + a.first, index[id(a.segment)] + a.first + a.count)
             for a in self.articles()
         }
+
+    def signatures(self) -> dict[str, np.ndarray]:
+        """Live article id -> its stored MinHash signature (`qa.store.stories`)."""
+        return {a.row.article_id: a.segment.signatures[int(a.segment.owner[a.first])] for a in self.articles()}
 
     def articles(self) -> Iterator[LiveArticle]:
         """Every live article; dead articles are skipped."""

@@ -2,7 +2,8 @@
 
 A segment folder holds the chunks' vectors (float32, unit length), their texts and ids (one UTF-8 blob
 plus offsets each), per-row numbers (article, chunk index, start, end), the article table (id, content
-hash, title, outlet, url, author, date) and the BM25 postings of its rows. Written once under a
+hash, title, outlet, url, author, date), each article's MinHash signature (`qa.store.stories`) and the BM25
+postings of its rows. Written once under a
 temporary name and renamed into place, never changed afterwards: deleting a chunk is a mark in the
 version file (`qa.store.arrays`), not an edit here."""
 
@@ -23,6 +24,8 @@ import numpy as np
 from qa.core.types import Passage
 from qa.store.bm25 import Postings, passage_terms_text, tokenize
 from qa.store.quantized import Codes, save_codes
+from qa.store.stories import NUM_PERM, body_text
+from qa.store.stories import signature as story_signature
 from qa.text.sentences import sentence_spans
 
 Sentences = list[list[str]]  # one chunk's sentences, each as its BM25 terms
@@ -117,6 +120,8 @@ def write_segment(
         save_codes(staging, vectors)
         np.save(staging / "owner.npy", owner)
         np.save(staging / "numbers.npy", numbers)
+        signatures = [story_signature(body_text(a.passages)) for a in articles]  # near-duplicates (`stories`)
+        np.save(staging / "signatures.npy", np.asarray(signatures, dtype=np.uint32).reshape(-1, NUM_PERM))
         _blob(staging, "text", [p.text for p in passages])
         _blob(staging, "ids", [p.chunk_id for p in passages])
         (staging / "articles.json").write_text(json.dumps(table, ensure_ascii=False))
@@ -146,6 +151,7 @@ class Segment:
         self.codes = Codes.open(folder)  # int8 codes for approximate scans (None in segments written before them)
         self.owner = load("owner")
         self.numbers = load("numbers")
+        self.signatures = load("signatures")  # one MinHash per article of the table, in its order
         self._text_off, self._ids_off = load("text_off"), load("ids_off")
         self._text, self._ids = _map(folder / "text.bin"), _map(folder / "ids.bin")
         self._row_sentences, self._sentence_off = load("row_sentences"), load("sentence_terms_off")

@@ -30,6 +30,8 @@ class CorpusStats:
     collection: str
     mode: str  # "server" or "embedded"
     corpus_version: int
+    stories: int = 0  # articles counting near-duplicates once (`qa.store.stories`)
+    copies: int = 0  # articles that are a copy of an earlier one: articles - stories
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -54,7 +56,10 @@ def corpus_stats(store: Store, settings: Settings) -> CorpusStats:
     entries = [e for e in store.manifest().values() if e.state == EntryState.DONE]
     articles = [(e.source, e.published) for e in entries]
     settings = settle_backend(settings, store.stored_config())
-    return _stats(articles, store.chunk_count(), store.version(), settings, store.location)
+    published = read_version(settings.arrays_dir)  # the stories of the arrays the last ingest published
+    grouped = published.stories if published is not None else {}
+    copies = sum(1 for e in entries if grouped.get(e.article_id, e.article_id) != e.article_id)
+    return _stats(articles, store.chunk_count(), store.version(), settings, store.location, copies)
 
 
 def published_stats(settings: Settings) -> CorpusStats:
@@ -78,13 +83,14 @@ def arrays_stats(arrays: Arrays, settings: Settings) -> CorpusStats:
     articles = [(a.row.source, a.row.published) for a in arrays.articles()]
     location = settings.chroma_url or str(settings.chroma_dir.resolve())
     settings = settle_backend(settings, arrays.file.config)
-    return _stats(articles, arrays.live, arrays.version, settings, location)
+    copies = sum(1 for a, s in arrays.file.stories.items() if a != s)
+    return _stats(articles, arrays.live, arrays.version, settings, location, copies)
 
 
 def _stats(
-    articles: Iterable[tuple[str, str]], chunks: int, version: int, settings: Settings, location: str
+    articles: Iterable[tuple[str, str]], chunks: int, version: int, settings: Settings, location: str, copies: int
 ) -> CorpusStats:
-    """``articles``: (outlet, published) of each article."""
+    """``articles``: (outlet, published) of each article; ``copies``: how many are near-duplicates of another."""
     articles = list(articles)
     outlets = Counter(source or "(unknown)" for source, _ in articles)
     dates = sorted(published[:10] for _, published in articles if published)
@@ -99,4 +105,6 @@ def _stats(
         collection=settings.collection,
         mode="server" if settings.chroma_url else "embedded",
         corpus_version=version,
+        stories=len(articles) - copies,
+        copies=copies,
     )

@@ -16,6 +16,7 @@ from qa.store.chroma import Store
 from qa.store.embeddings.model import DIMENSION
 from qa.store.schema import EntryState, ManifestEntry
 from qa.store.segment import ArticleChunks, write_segment
+from qa.store.stories import group
 
 MAX_SEGMENTS = 8  # past this, the smallest segments are merged: queries visit every segment
 SEGMENT_CHUNKS = 100_000  # chunks read from the store per new segment: bounded memory on a full rebuild
@@ -31,7 +32,8 @@ def sync_arrays(
     written: Mapping[str, ArticleChunks] | None = None,
 ) -> Arrays:
     """Publish arrays for the store's current version (``version`` when the caller just read it) and
-    return them opened. Articles are compared by content hash; only added or changed ones are read.
+    return them opened. Articles are compared by content hash; only added or changed ones are read. Stories
+    (near-duplicates, `qa.store.stories`) are regrouped from every live article's stored signature.
 
     An ingest passes what it knows already: ``manifest`` (the store's entries as it left them) and
     ``written`` (the chunks it just wrote, by article id), so neither is read back from the store."""
@@ -67,7 +69,9 @@ def sync_arrays(
                 dim = articles[0].vectors.shape[1]
                 refs.append(SegmentRef(write_segment(folder / "segments", articles, dim)))
         refs = _merge(folder, refs, dim)
-        published = VersionFile(version, config, dim, tuple(refs))
+        probe = Arrays.open(folder, VersionFile(version, config, dim, tuple(refs)))
+        dates = {a.row.article_id: a.row.published for a in probe.articles()}
+        published = VersionFile(version, config, dim, tuple(refs), stories=group(probe.signatures(), dates))
         publish(folder, published, keep=current)
         return Arrays.open(folder, published)
 

@@ -95,6 +95,7 @@ def _source_line(source: dict) -> str:
         line += f" — <{quote(href, safe=_URL_SAFE)}>"
     elif url:
         line += f" — {_inert(url)} (not an http(s) link)"
+    line += f" — also published by {_inert(', '.join(source['also']))}" if source.get("also") else ""
     return line + (f" — *{added_note(source['uploaded'])}*" if source.get("uploaded") else "")
 
 

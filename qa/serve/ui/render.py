@@ -179,6 +179,7 @@ def _card(p: Passage, element_id: str, badge: str, excerpt_html: str, position: 
             f'<span class="qa-pos">{markdown_text(position)}</span>',
         ]
         + ([f'<span class="qa-added">{markdown_text(added_note(p.uploaded))}</span>'] if p.uploaded else [])
+        + ([f'<span class="qa-also">also published by {markdown_text(", ".join(p.also))}</span>'] if p.also else [])
     )
     return (
         f'<article class="{classes}" id="{element_id}" role="listitem">'
