@@ -99,6 +99,8 @@ def test_contradiction_reads_negation_scope_and_numbers_by_what_they_count():
     assert contradiction("Gemini was compared to GPT-2", "Gemini was compared to GPT-3.5.")
     assert contradiction("the ferry runs every 20 minutes", "The ferry runs every 40 minutes.")
     assert not contradiction("the boxer's 16th win", "The boxer (15-0, 12 KOs) won again.")  # a record, an ordinal
+    assert contradiction("the Bears' offense sacked the quarterback", "The Bears' defense sacked him twice.")
+    assert contradiction("the company won the case", "The company lost the case on Friday.")
 
 
 def test_gold_answers_read_as_yes_or_no():

@@ -212,22 +212,41 @@ def _anchored_numbers(text: str) -> dict[str, set[str]]:
     return found
 
 
+# opposite outcomes and directions of general English, as stems ("won" and "lost", "offense" and "defense")
+_OPPOSITE_TEXT = """win lose, won lost, victory defeat, rise fall, rose fell, increase decrease, increased decreased,
+higher lower, gain loss, positive negative, improve worsen, offense defense, offensive defensive, approve reject,
+approved rejected, guilty innocent, convicted acquitted, open closed, profit loss, surplus deficit, bullish bearish"""
+_OPPOSITES = tuple(tuple(stem_words(pair.split())) for pair in _OPPOSITE_TEXT.replace("\n", " ").split(","))
+
+
 def contradiction(claim: str, sentence: str) -> str:
-    """Why ``sentence`` says the opposite of ``claim`` it is close to ("" when it does not): another number beside
-    the same word ("GPT-2" where the sentence says "GPT-3.5"), or a word the claim shares with the sentence
-    denied on one side only (the negator's scope: the few words after "not", "never", "n't", "without")."""
+    """Why ``sentence`` says the opposite of ``claim`` it is close to ("" when it does not): the opposite outcome or
+    direction ("lost" for "won", "defense" for "offense"), another number beside the same word ("GPT-3.5" where
+    the claim says "GPT-2"), or words the two share denied on one side only (the negator's scope: the few words
+    after "not", "never", "n't", "without")."""
     stated, found = _anchored_numbers(claim), _anchored_numbers(sentence)
     for number, beside in stated.items():
         other = sorted(n for n, near in found.items() if near & beside and n != number)
         if other and number not in found:
             return f"states {other[0]} where the claim says {number}"
-    shared = set(stem_words(sorted(word_set(claim)))) & set(stem_words(sorted(word_set(sentence))))
+    said, written = set(stem_words(sorted(word_set(claim)))), set(stem_words(sorted(word_set(sentence))))
+    for a, b in _OPPOSITES:
+        for mine, theirs in ((a, b), (b, a)):
+            if mine in said and theirs in written and mine not in written:
+                return f"says {theirs} where the claim says {mine}"
+    shared = said & written
     in_claim, in_sentence = negated_stems(claim) & shared, negated_stems(sentence) & shared
     if in_sentence and not in_claim:
         return f"denies {', '.join(sorted(in_sentence))}"
     if in_claim and not in_sentence:
         return f"states {', '.join(sorted(in_claim))} plainly where the claim denies it"
     return ""
+
+
+def shared_numbers(first: str, second: str) -> bool:
+    """Whether two sentences state one number beside the same word ("3 euros" in both)."""
+    theirs = _anchored_numbers(second)
+    return any(beside & theirs.get(number, set()) for number, beside in _anchored_numbers(first).items())
 
 
 def word_share(claim: str, text: str) -> float:

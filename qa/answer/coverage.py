@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.candidates import Candidate
-from qa.answer.check import contradiction, word_share
+from qa.answer.check import contradiction, shared_numbers, word_share
 from qa.core.types import ClaimCheck, Direct
 from qa.text.coverage import Claim, Coverage, Form, split_claims
 
@@ -19,6 +19,7 @@ SUPPORTED = 0.62  # cosine of claim and sentence from which the sentence states 
 SUPPORTED_SHARE = 0.6  # ... with at least this share of the claim's content words
 CONTRADICTS = 0.65  # a sentence this close (and sharing as many words) that denies the claim or changes its number
 SAME_SUBJECT = 0.45  # two reports' sentences this close to their claims are about the subject asked
+SAME_STATEMENT = 0.85  # two reports' sentences this close say the same thing (a paraphrase, MiniLM)
 SHORTLIST = 12  # sentences of an outlet embedded per claim, the best by their words (embedding costs ~10 ms each)
 
 
@@ -53,7 +54,7 @@ def check_claims(question: str, outlets: tuple[str, ...], ranked: list[Candidate
     for claim in coverage.claims:
         used = {m.candidate.passage.article_id for m in matches if m.candidate}
         matches.append(_match(claim, ranked, embed, used, loose=coverage.form in (Form.CONSISTENT, Form.CHANGED)))
-    answer, kind = _decide(coverage, matches)
+    answer, kind = _decide(coverage, matches, embed)
     return Checks(tuple(matches), answer, kind)
 
 
@@ -81,7 +82,7 @@ def _match(claim: Claim, ranked: list[Candidate], embed, used: set[str], *, loos
     return Match(claim, best, "not_found", f"closest sentence too far (cosine {cosine:.2f}, {share:.0%} of its words)")
 
 
-def _decide(coverage: Coverage, matches: list[Match]) -> tuple[str, str]:
+def _decide(coverage: Coverage, matches: list[Match], embed) -> tuple[str, str]:
     verdicts = [m.verdict for m in matches]
     if coverage.form == Form.ALL:
         if "contradicted" in verdicts:
@@ -96,9 +97,24 @@ def _decide(coverage: Coverage, matches: list[Match]) -> tuple[str, str]:
         earlier = first.day < second.day
         holds = earlier if coverage.form == Form.BEFORE else not earlier
         return ("Yes", "yes") if holds else ("No", "no")
-    changed = bool(contradiction(first.sentence, second.sentence))
+    if contradiction(first.sentence, second.sentence):
+        changed = True
+    elif agreement(first.sentence, second.sentence, embed):
+        changed = False
+    else:  # neither a changed outcome nor the same statement: the reader judges from the two quotes
+        return "", ""
     holds = changed if coverage.form == Form.CHANGED else not changed
     return ("Yes", "yes") if holds else ("No", "no")
+
+
+def agreement(first: str, second: str, embed) -> bool:
+    """Whether two reports state the same thing: a number they share beside the same word ("3 euros" in both), or
+    sentences this close in meaning (`SAME_STATEMENT`). Being about one subject is not enough: on dev, the cosine of
+    two reports' sentences did not tell consistent from changed coverage below it."""
+    if shared_numbers(first, second):
+        return True
+    vectors = np.asarray(embed([first, second]), dtype=np.float32)
+    return float(vectors[0] @ vectors[1]) >= SAME_STATEMENT
 
 
 def _which(claim: Claim, ranked: list[Candidate], embed) -> Checks:
