@@ -16,8 +16,10 @@ from qa.core.errors import BadQuestionError, DatasetError, InputFileError
 from qa.core.jsonl import read_jsonl
 from qa.core.types import Skip
 from qa.eval_answers import (
+    COVERAGE_TYPES,
     GENERATION_RATES,
     answer_contains,
+    coverage_metrics,
     direct_metrics,
     duplicate_quotes,
     generation_row,
@@ -172,6 +174,7 @@ class Report:
         return out
 
 
+CLAIMS_METRICS = ("claims_given", "claims_right", "claims_yes_precision", "claims_no_precision")  # issue 20
 METRICS = ("hits@4", "hits@10", "mrr@10", "map@10", "doc_recall@10", "all_gold@10")
 SWITCH_METRICS = ("hits@4", "hits@10", "doc_recall@10")  # a topic switch: asked after turn 1 / asked alone
 CONVERSATION_METRICS = ("turn1@4", "turn2@4")  # a pronoun follow-up conversation (`qa.eval_followups`)
@@ -197,6 +200,7 @@ def _aggregate(rows: list[dict]) -> dict:
     _rate(result, "direct_exact", [r["direct_exact"] for r in rows if "direct_exact" in r])
     _rate(result, "direct_wrong", [r["direct_wrong"] for r in rows if "direct_wrong" in r])
     _rate(result, "null_with_direct", [r["direct"] for r in rows if r["kind"] == "null_query"])
+    _claims_rates(result, [r for r in rows if "claims_given" in r])
     switched = [r for r in rows if r["kind"] == "switch"]
     for name in SWITCH_METRICS if switched else ():
         after = statistics.fmean(r[name] for r in switched)
@@ -207,6 +211,16 @@ def _aggregate(rows: list[dict]) -> dict:
     for name in OUTLET_RATES:  # questions naming outlets (issue 20)
         _rate(result, name, [r[name] for r in rows if name in r])
     return result
+
+
+def _claims_rates(result: dict, rows: list[dict]) -> None:
+    """Coverage questions (issue 20): share given a direct answer, share right of those, and the precision of the
+    yes and of the no answers given (gold is ~60% yes, so one class can hide the other's errors)."""
+    given = [r for r in rows if r["claims_given"]]
+    _rate(result, "claims_given", [r["claims_given"] for r in rows])
+    _rate(result, "claims_right", [r["claims_right"] for r in given])
+    for said in ("yes", "no"):
+        _rate(result, f"claims_{said}_precision", [r["claims_right"] for r in given if r["claims_said"] == said])
 
 
 def _rate(result: dict, name: str, values: Iterable[float | bool]) -> None:
@@ -237,6 +251,8 @@ def evaluate_answer(
         row["answer_contains"] = answer_contains(answer.extractive_text or answer.text, example.answer)
     direct = getattr(answer, "direct", None)
     row.update(direct_metrics(direct, example.answer if example.kind == "inference_query" else ""))
+    if example.kind in COVERAGE_TYPES and example.answer:
+        row.update(coverage_metrics(direct, example.answer))
     row["duplicate_quotes"] = duplicate_quotes(answer.citations)
     row.update(generation_row(example, answer))
     if outlets is not None and example.answerable and example.kind not in ("followup", "switch"):
@@ -252,6 +268,7 @@ COLUMNS = (
     "direct_exact",
     "direct_wrong",
     "null_with_direct",
+    *CLAIMS_METRICS,
     "followup@4",
     *CONVERSATION_METRICS,
     *(f"switch_{m}" for m in SWITCH_METRICS),

@@ -93,3 +93,32 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return round(float(ordered[index]), 1)
+
+
+COVERAGE_TYPES = ("comparison_query", "temporal_query")  # MultiHop-RAG's questions about coverage (issue 20)
+COVERAGE_KINDS = ("yes", "no", "before", "after", "outlet")
+# gold answers that mean yes: "Consistent", "Agree", "Similar", "Same", "Align", "True"
+_YES_LIKE = re.compile(r"^(?:yes|consistent|consistency|same|agree\w*|similar\w*|align\w*|true)\b")
+_NO_LIKE = re.compile(r"^(?:no|not|inconsistent|different|differ\w*|false|disagree\w*|changed?)\b")
+
+
+def gold_polarity(gold: str) -> str:
+    """A gold answer read as "yes", "no" or, for anything else (an outlet, before/after), its normalised text."""
+    text = normalise_answer(gold)
+    if _YES_LIKE.match(text):
+        return "yes"
+    if _NO_LIKE.match(text):
+        return "no"
+    return text
+
+
+def coverage_metrics(direct, gold: str) -> dict:
+    """A coverage question's direct answer (yes/no, before/after, outlet) against the gold one: given, right, and
+    the gold class (yes/no precision are computed per class)."""
+    given = direct is not None and direct.kind in COVERAGE_KINDS
+    row = {"claims_given": float(given), "claims_gold": gold_polarity(gold)}
+    if given:
+        said = direct.kind if direct.kind in ("yes", "no") else normalise_answer(direct.text)
+        row["claims_said"] = said
+        row["claims_right"] = float(said == row["claims_gold"])
+    return row

@@ -143,6 +143,8 @@ class Checker:
             return self._verdict(written, evidence, share, best, "states a number its sources do not")
         if share < WORD_SHARE and best < SIMILARITY:
             return self._verdict(written, evidence, share, best, "its cited passages do not say this")
+        if best >= SIMILARITY and any(contradiction(written.text, e.sentence) for e in evidence):
+            return self._verdict(written, evidence, share, best, "its cited passage says the opposite")
         if not claim_stems & self.question_stems and self._to_question(vector) < ON_QUESTION:
             return self._verdict(written, evidence, share, best, "does not bear on the question")
         return self._verdict(written, evidence, share, best, "")
@@ -174,3 +176,80 @@ class Checker:
 def _numbers(text: str) -> list[str]:
     """Numbers as written without thousands separators or a trailing period ("12,000" -> "12000")."""
     return [n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)]
+
+
+_NEGATOR = re.compile(r"^(?:not|never|no|none|nor|neither|without|n't|cannot)$", re.IGNORECASE)
+_TOKEN = re.compile(r"n't|\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
+NEGATION_SCOPE = 5  # words after a negator it denies ("did not fully win", "not all of them are effective")
+
+
+def negated_stems(text: str) -> set[str]:
+    """Stems of the content words a negator denies: those within `NEGATION_SCOPE` words after it."""
+    tokens = _TOKEN.findall(text.replace("’", "'"))
+    denied = []
+    for i, token in enumerate(tokens):
+        if _NEGATOR.match(token):
+            denied.extend(tokens[i + 1 : i + 1 + NEGATION_SCOPE])
+    return set(stem_words(sorted(word_set(" ".join(denied)))))
+
+
+def _anchored_numbers(text: str) -> dict[str, set[str]]:
+    """Each number with the stem of the word it counts or names: the word after it ("812 yards"), or the name it
+    is joined to by a hyphen ("GPT-3.5"). An ordinal ("16th") or a score ("15-0") counts nothing here."""
+    tokens = list(_TOKEN.finditer(text))
+    found: dict[str, set[str]] = {}
+    for i, m in enumerate(tokens):
+        if not m.group(0)[0].isdigit() or text[m.end() : m.end() + 1].isalpha() or text[m.end() : m.end() + 2] == "-":
+            continue
+        beside = []
+        if i > 0 and text[tokens[i - 1].end() : m.start()] == "-" and not tokens[i - 1].group(0)[0].isdigit():
+            beside.append(tokens[i - 1].group(0))
+        elif i + 1 < len(tokens) and not tokens[i + 1].group(0)[0].isdigit():
+            beside.append(tokens[i + 1].group(0))
+        found.setdefault(m.group(0).replace(",", "").rstrip("."), set()).update(
+            stem_words(sorted(word_set(" ".join(beside))))
+        )
+    return found
+
+
+# opposite outcomes and directions of general English, as stems ("won" and "lost", "offense" and "defense")
+_OPPOSITE_TEXT = """win lose, won lost, victory defeat, rise fall, rose fell, increase decrease, increased decreased,
+higher lower, gain loss, positive negative, improve worsen, offense defense, offensive defensive, approve reject,
+approved rejected, guilty innocent, convicted acquitted, open closed, profit loss, surplus deficit, bullish bearish"""
+_OPPOSITES = tuple(tuple(stem_words(pair.split())) for pair in _OPPOSITE_TEXT.replace("\n", " ").split(","))
+
+
+def contradiction(claim: str, sentence: str) -> str:
+    """Why ``sentence`` says the opposite of ``claim`` it is close to ("" when it does not): the opposite outcome or
+    direction ("lost" for "won", "defense" for "offense"), another number beside the same word ("GPT-3.5" where
+    the claim says "GPT-2"), or words the two share denied on one side only (the negator's scope: the few words
+    after "not", "never", "n't", "without")."""
+    stated, found = _anchored_numbers(claim), _anchored_numbers(sentence)
+    for number, beside in stated.items():
+        other = sorted(n for n, near in found.items() if near & beside and n != number)
+        if other and number not in found:
+            return f"states {other[0]} where the claim says {number}"
+    said, written = set(stem_words(sorted(word_set(claim)))), set(stem_words(sorted(word_set(sentence))))
+    for a, b in _OPPOSITES:
+        for mine, theirs in ((a, b), (b, a)):
+            if mine in said and theirs in written and mine not in written:
+                return f"says {theirs} where the claim says {mine}"
+    shared = said & written
+    in_claim, in_sentence = negated_stems(claim) & shared, negated_stems(sentence) & shared
+    if in_sentence and not in_claim:
+        return f"denies {', '.join(sorted(in_sentence))}"
+    if in_claim and not in_sentence:
+        return f"states {', '.join(sorted(in_claim))} plainly where the claim denies it"
+    return ""
+
+
+def shared_numbers(first: str, second: str) -> bool:
+    """Whether two sentences state one number beside the same word ("3 euros" in both)."""
+    theirs = _anchored_numbers(second)
+    return any(beside & theirs.get(number, set()) for number, beside in _anchored_numbers(first).items())
+
+
+def word_share(claim: str, text: str) -> float:
+    """Share of the content words (stemmed) of ``claim`` that ``text`` holds."""
+    wanted = set(stem_words(sorted(word_set(claim))))
+    return len(wanted & set(stem_words(sorted(word_set(text))))) / len(wanted) if wanted else 0.0

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from qa.answer.candidates import Candidate, candidates
+from qa.answer.coverage import checked_claims
 from qa.answer.direct import Plan, plan_direct, subject_names, unstated
 from qa.answer.entity import contains_words
 from qa.core.types import NOT_FOUND, Answer, Citation, Direct, Passage
@@ -135,6 +136,9 @@ def compose(
         unsupported = notice or UNSTATED_NOTICE
         return Answer(question, NOT_FOUND, (), tuple(passages), True, evidence_score, notice=unsupported)
     chosen = arrange(choose(question, ranked, plan, outlets, max_sentences, named), shape, outlets, plan, named)
+    chosen, claims, claimed = (
+        checked_claims(question, outlets, ranked, chosen, embed) if plan is None else (chosen, (), None)
+    )
     citations, lines = [], []
     for n, c in enumerate(chosen, start=1):
         p = c.passage
@@ -148,6 +152,9 @@ def compose(
             if plan.changed:
                 lines.insert(0, CHANGED_NOTE)
             lines.insert(0, plan.text + " " + "".join(f"[{n}]" for n in cited))
+    if claimed is not None:
+        direct = claimed
+        lines.insert(0, claimed.text + " " + "".join(f"[{n}]" for n in claimed.citations))
     text = "\n".join(lines)
     answered = Answer(question, text, tuple(citations), tuple(passages), False, evidence_score, notice=notice)
-    return replace(answered, direct=direct)
+    return replace(answered, direct=direct, claims=claims)
