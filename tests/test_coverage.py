@@ -103,6 +103,20 @@ def test_contradiction_reads_negation_scope_and_numbers_by_what_they_count():
     assert contradiction("the company won the case", "The company lost the case on Friday.")
 
 
+def test_contractions_are_negators_and_a_denial_outrun_by_its_scope_is_no_plain_statement():
+    assert contradiction("the players will be available for the final", "They won’t be available for the final.")
+    assert contradiction("Epic won the case against Google", "Epic didn't win the case against Google.")
+    # both deny: the sentence's "nor" is more than five words before "beyond", still no plain statement of it
+    assert not contradiction(
+        "the show has not expanded beyond its core audience",
+        "Nor had any attempts at all been made to branch out beyond its core audience.",
+    )
+    # "whether X" asks; it states neither X nor its negation
+    assert not contradiction(
+        "whether the striker should have been sent off", "The striker was lucky not to be sent off."
+    )
+
+
 def test_gold_answers_read_as_yes_or_no():
     assert [gold_polarity(g) for g in ("Yes", "no", "Consistent", "Agree", "Similar", "Inconsistent", "Before")] == [
         "yes",

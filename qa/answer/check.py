@@ -178,9 +178,14 @@ def _numbers(text: str) -> list[str]:
     return [n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)]
 
 
-_NEGATOR = re.compile(r"^(?:not|never|no|none|nor|neither|without|n't|cannot)$", re.IGNORECASE)
+_NEGATOR = re.compile(r"^(?:not|never|no|none|nor|neither|without|cannot|\w*n't)$", re.IGNORECASE)  # "won't" too
 _TOKEN = re.compile(r"n't|\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
 NEGATION_SCOPE = 5  # words after a negator it denies ("did not fully win", "not all of them are effective")
+
+
+def negates(text: str) -> bool:
+    """Whether ``text`` holds a negator at all ("not", "never", "nor", "won't", ...)."""
+    return any(_NEGATOR.match(token) for token in _TOKEN.findall(text.replace("’", "'")))
 
 
 def negated_stems(text: str) -> set[str]:
@@ -219,6 +224,9 @@ approved rejected, guilty innocent, convicted acquitted, open closed, profit los
 _OPPOSITES = tuple(tuple(stem_words(pair.split())) for pair in _OPPOSITE_TEXT.replace("\n", " ").split(","))
 
 
+_QUESTION_CLAUSE = re.compile(r"^\W*(?:whether|if)\b", re.IGNORECASE)
+
+
 def contradiction(claim: str, sentence: str) -> str:
     """Why ``sentence`` says the opposite of ``claim`` it is close to ("" when it does not): the opposite outcome or
     direction ("lost" for "won", "defense" for "offense"), another number beside the same word ("GPT-3.5" where
@@ -234,8 +242,16 @@ def contradiction(claim: str, sentence: str) -> str:
         for mine, theirs in ((a, b), (b, a)):
             if mine in said and theirs in written and mine not in written:
                 return f"says {theirs} where the claim says {mine}"
+    if _QUESTION_CLAUSE.match(claim):  # "whether X should have been dismissed" states neither X nor not X
+        return ""
     shared = said & written
     in_claim, in_sentence = negated_stems(claim) & shared, negated_stems(sentence) & shared
+    # one side negated, the other not at all: a negator whose scope a long sentence outruns ("nor had attempts been
+    # made to branch out beyond ...") is still a denial, not the plain statement
+    in_claim, in_sentence = (
+        (in_claim if not negates(sentence) else set()),
+        (in_sentence if not negates(claim) else set()),
+    )
     if in_sentence and not in_claim:
         return f"denies {', '.join(sorted(in_sentence))}"
     if in_claim and not in_sentence:
