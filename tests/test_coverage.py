@@ -117,6 +117,13 @@ def test_contractions_are_negators_and_a_denial_outrun_by_its_scope_is_no_plain_
     )
 
 
+def test_a_rounded_amount_is_the_same_number_and_a_choice_is_no_yes_no_question():
+    assert not contradiction("Google paid $26 billion in 2021", "Google spent $26.3 billion in 2021 on it.")
+    assert contradiction("Google paid $26 billion in 2021", "Google spent $32 billion in 2021 on it.")
+    choice = "Does the Harbour Herald article say the stadium reopens in March, or does it say it stays shut?"
+    assert split_claims(choice, ("Harbour Herald",)) is None
+
+
 def test_gold_answers_read_as_yes_or_no():
     assert [gold_polarity(g) for g in ("Yes", "no", "Consistent", "Agree", "Similar", "Inconsistent", "Before")] == [
         "yes",

@@ -227,6 +227,18 @@ _OPPOSITES = tuple(tuple(stem_words(pair.split())) for pair in _OPPOSITE_TEXT.re
 _QUESTION_CLAUSE = re.compile(r"^\W*(?:whether|if)\b", re.IGNORECASE)
 
 
+ROUNDING = 0.05  # "$26 billion" and "$26.3 billion": one amount, rounded; beyond 5% apart, another number
+
+
+def _same_amount(a: str, b: str) -> bool:
+    """Whether two numbers as written are one amount, one of them rounded (within `ROUNDING` of each other)."""
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return a == b
+    return x == y or (max(abs(x), abs(y)) > 0 and abs(x - y) <= ROUNDING * max(abs(x), abs(y)))
+
+
 def contradiction(claim: str, sentence: str) -> str:
     """Why ``sentence`` says the opposite of ``claim`` it is close to ("" when it does not): the opposite outcome or
     direction ("lost" for "won", "defense" for "offense"), another number beside the same word ("GPT-3.5" where
@@ -234,7 +246,7 @@ def contradiction(claim: str, sentence: str) -> str:
     after "not", "never", "n't", "without")."""
     stated, found = _anchored_numbers(claim), _anchored_numbers(sentence)
     for number, beside in stated.items():
-        other = sorted(n for n, near in found.items() if near & beside and n != number)
+        other = sorted(n for n, near in found.items() if near & beside and not _same_amount(n, number))
         if other and number not in found:
             return f"states {other[0]} where the claim says {number}"
     said, written = set(stem_words(sorted(word_set(claim)))), set(stem_words(sorted(word_set(sentence))))

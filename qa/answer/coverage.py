@@ -63,7 +63,11 @@ def check_claims(question: str, outlets: tuple[str, ...], ranked: list[Candidate
 
 
 def _match(claim: Claim, ranked: list[Candidate], embed, used: set[str], *, loose: bool) -> Match:
-    pool = [c for c in ranked if c.passage.source == claim.outlet and (not claim.date or c.day == claim.date)]
+    pool = [
+        c
+        for c in ranked
+        if c.passage.source == claim.outlet and (not claim.date or c.day == claim.date) and not _asks(c.sentence)
+    ]
     fresh = [c for c in pool if c.passage.article_id not in used]
     pool = fresh or pool
     if not pool:
@@ -84,6 +88,11 @@ def _match(claim: Claim, ranked: list[Candidate], embed, used: set[str], *, loos
     if cosine >= SUPPORTED and share >= SUPPORTED_SHARE:
         return Match(claim, best, "supported", f"cosine {cosine:.2f}, {share:.0%} of its words")
     return Match(claim, best, "not_found", f"closest sentence too far (cosine {cosine:.2f}, {share:.0%} of its words)")
+
+
+def _asks(sentence: str) -> bool:
+    """A question ("When will the Steam Deck OLED be available?", a subheading) states nothing to check against."""
+    return sentence.rstrip(" \"'”’)").endswith("?")
 
 
 def _decide(coverage: Coverage, matches: list[Match], embed) -> tuple[str, str]:
@@ -117,7 +126,8 @@ def _decide(coverage: Coverage, matches: list[Match], embed) -> tuple[str, str]:
 
 
 def _which(claim: Claim, ranked: list[Candidate], embed) -> Checks:
-    pool = sorted(ranked, key=lambda c: word_share(claim.text, c.sentence), reverse=True)[:SHORTLIST]
+    pool = [c for c in ranked if not _asks(c.sentence)]
+    pool = sorted(pool, key=lambda c: word_share(claim.text, c.sentence), reverse=True)[:SHORTLIST]
     if not pool:
         return Checks((Match(claim, None, "not_found", "no retrieved sentence"),))
     vectors = np.asarray(embed([claim.text, *(c.sentence for c in pool)]), dtype=np.float32)

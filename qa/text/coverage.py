@@ -78,6 +78,10 @@ _DATE = re.compile(
 )
 
 
+# "Does A claim X, or does it claim Y?": a choice between two claims, answered by one of them, never yes or no
+_ALTERNATIVE = re.compile(r",?\s+or\s+(?:does|do|did|is|are|was|were|has|have|had|will|would|can|could)\b", re.I)
+
+
 def split_claims(question: str, outlets: tuple[str, ...]) -> Coverage | None:
     """``question`` as claims attributed to the ``outlets`` it names (indexed names, in the order named), or None
     when it is no question about coverage (no outlet named, or no yes/no or which-outlet form)."""
@@ -87,7 +91,7 @@ def split_claims(question: str, outlets: tuple[str, ...]) -> Coverage | None:
     if _WHICH.search(text):
         claim = _strip(_WHICH.sub("", text), outlets)
         return Coverage(Form.WHICH, (Claim(claim, ""),)) if claim else None
-    if not _YESNO.search(text):
+    if not _YESNO.search(text) or _ALTERNATIVE.search(text):
         return None
     form, negated = _form(text, outlets)
     if form in (Form.CONSISTENT, Form.CHANGED):
