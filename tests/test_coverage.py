@@ -111,6 +111,14 @@ def test_contractions_are_negators_and_a_denial_outrun_by_its_scope_is_no_plain_
         "the show has not expanded beyond its core audience",
         "Nor had any attempts at all been made to branch out beyond its core audience.",
     )
+    # a negator in a condition or a concession qualifies the statement, it does not deny it
+    assert not contradiction(
+        "a gift card is useful for any gamer", "A gift card is useful if you don't know the console."
+    )
+    assert not contradiction(
+        "the 49ers were strong despite McCaffrey not scoring", "McCaffrey scored and the 49ers won."
+    )
+    assert contradiction("the 49ers were not strong on offense", "The 49ers were strong on offense, despite injuries.")
     # "whether X" asks; it states neither X nor its negation
     assert not contradiction(
         "whether the striker should have been sent off", "The striker was lucky not to be sent off."

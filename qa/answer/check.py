@@ -183,18 +183,37 @@ _TOKEN = re.compile(r"n't|\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
 NEGATION_SCOPE = 5  # words after a negator it denies ("did not fully win", "not all of them are effective")
 
 
+# a clause that sets a condition or a concession ("useful if you don't know which console", "despite McCaffrey not
+# scoring"): a negator inside it qualifies the statement, it does not deny it
+_SUBORDINATE = re.compile(r"^(?:if|unless|despite|although|though|whether|even)$", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;:()\u2014\u2013]")
+
+
+def _denials(text: str) -> list[tuple[int, list[str]]]:
+    """Each main-clause negator's position and the words after it; negators of conditional or concessive clauses
+    are left out."""
+    text = text.replace("’", "'")
+    tokens = list(_TOKEN.finditer(text))
+    found, subordinate = [], False
+    for i, m in enumerate(tokens):
+        if i and _CLAUSE_END.search(text[tokens[i - 1].end() : m.start()]):
+            subordinate = False
+        word = m.group(0)
+        if _SUBORDINATE.match(word):
+            subordinate = True
+        elif _NEGATOR.match(word) and not subordinate:
+            found.append((i, [t.group(0) for t in tokens[i + 1 : i + 1 + NEGATION_SCOPE]]))
+    return found
+
+
 def negates(text: str) -> bool:
-    """Whether ``text`` holds a negator at all ("not", "never", "nor", "won't", ...)."""
-    return any(_NEGATOR.match(token) for token in _TOKEN.findall(text.replace("’", "'")))
+    """Whether ``text``'s main clauses hold a negator ("not", "never", "nor", "won't", ...)."""
+    return bool(_denials(text))
 
 
 def negated_stems(text: str) -> set[str]:
-    """Stems of the content words a negator denies: those within `NEGATION_SCOPE` words after it."""
-    tokens = _TOKEN.findall(text.replace("’", "'"))
-    denied = []
-    for i, token in enumerate(tokens):
-        if _NEGATOR.match(token):
-            denied.extend(tokens[i + 1 : i + 1 + NEGATION_SCOPE])
+    """Stems of the content words a main-clause negator denies: those within `NEGATION_SCOPE` words after it."""
+    denied = [word for _, words in _denials(text) for word in words]
     return set(stem_words(sorted(word_set(" ".join(denied)))))
 
 
