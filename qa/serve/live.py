@@ -141,7 +141,8 @@ class LiveAssistant:
             try:
                 pipeline()
                 self._answered.wait(TEXTS_WAIT)
-                self._now().assistant.searcher.prepare_windows()
+                if not self._stop.is_set():
+                    self._now().assistant.searcher.prepare_windows()
             except QAError:  # a broken install (the first question says so) or the chat closing
                 log.warning("Could not finish warming up.", exc_info=True)
 
