@@ -149,7 +149,9 @@ class Searcher:
         return Found(query, retrieval, support, notes)
 
     def close(self) -> None:
-        """Release the store (if it was opened)."""
+        """Release the store (if it was opened) and the corpus read from it (its passages and article texts: a
+        retired snapshot's hundreds of MB are freed now, not when the last reference to this searcher goes)."""
+        self.__dict__.pop("hybrid", None)
         store = self.__dict__.get("_chroma")
         if store is not None:
             store.close()

@@ -26,11 +26,16 @@ from dataclasses import dataclass
 from qa.answer.assistant import Assistant
 from qa.answer.llm import Generator
 from qa.core.errors import QAError, StoreError
+from qa.core.memory import give_back
 from qa.core.settings import Settings
 from qa.store.snapshots import IngestRunning, Snapshot, corpus_signature, remove_stale, take_snapshot
 from qa.store.stats import CorpusStats, arrays_stats
+from qa.text.language import pipeline
 
 log = logging.getLogger(__name__)
+# `warm_up_later` builds the article texts after the first answer, or after this long without a question: about
+# what a first visitor takes to read the page and type a question; the texts' seconds of work are done by then
+TEXTS_WAIT = 10.0
 
 
 @dataclass
@@ -62,17 +67,18 @@ class LiveAssistant:
         self._failed: tuple[int, int] | None = None  # an ingest whose index could not be opened: not retried
         self._uploads = threading.Condition()
         self._uploading = 0  # files added from the chat that are being indexed now
+        self._answered = threading.Event()  # a question was answered (or failed): `warm_up_later` may build texts
         self.generator = Generator(settings)  # one model client for every snapshot: QA_LLM_CONCURRENCY in total
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
-    def start(self, watch: bool = True, *, build_texts: bool = True) -> LiveAssistant:
-        """Open the first snapshot (waiting for a running ingest) and start watching for new ones. Without
-        ``build_texts``, its article texts are built only when `build_texts` is called (the chat: once it listens)."""
+    def start(self, watch: bool = True, *, defer: bool = False) -> LiveAssistant:
+        """Open the first snapshot (waiting for a running ingest) and start watching for new ones. With ``defer``
+        (the chat), the English pipeline and the article texts wait for `warm_up_later` (once it listens)."""
         remove_stale(self.settings)
-        if not self.reload(force=True, build_texts=build_texts):
+        if not self.reload(force=True, defer=defer):
             log.warning("`qa ingest` is writing to %s: waiting for it to finish.", self.settings.data_dir)
-            while not self.reload(force=True, build_texts=build_texts):
+            while not self.reload(force=True, defer=defer):
                 time.sleep(0.5)
         if watch and self.snapshots:
             self._watcher = threading.Thread(target=self._watch, name="qa-index-watcher", daemon=True)
@@ -112,6 +118,7 @@ class LiveAssistant:
         try:
             yield gen.assistant
         finally:
+            self._answered.set()
             with self._swap:
                 gen.users -= 1
                 done = gen.retired and gen.users == 0
@@ -124,10 +131,24 @@ class LiveAssistant:
                 raise StoreError("The assistant is shutting down.")
             return self._current
 
-    def build_texts(self) -> None:
-        """Start building the current generation's article texts in the background (`Searcher.prepare_windows`):
-        seconds of work that, done while the chat starts, would delay its first answer by as much."""
-        self._now().assistant.searcher.prepare_windows()
+    def warm_up_later(self) -> threading.Thread:
+        """What `start` deferred, in a background thread, once the chat listens: the English pipeline (a second,
+        which a question asked meanwhile waits for: `qa.text.language.pipeline`), then, once the first question is
+        answered (or after `TEXTS_WAIT` s), the current generation's article texts (`Searcher.prepare_windows`:
+        seconds of pure-Python work that, beside the first question, slowed its answer from 0.5 to 2-3 s)."""
+
+        def run() -> None:
+            try:
+                pipeline()
+                self._answered.wait(TEXTS_WAIT)
+                if not self._stop.is_set():
+                    self._now().assistant.searcher.prepare_windows()
+            except QAError:  # a broken install (the first question says so) or the chat closing
+                log.warning("Could not finish warming up.", exc_info=True)
+
+        thread = threading.Thread(target=run, name="qa-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def stats(self) -> CorpusStats:
         """What the current generation holds (read when it was opened)."""
@@ -167,7 +188,7 @@ class LiveAssistant:
 
     # ---- swapping -----------------------------------------------------------------------------
 
-    def reload(self, force: bool = False, *, build_texts: bool = True) -> bool:
+    def reload(self, force: bool = False, *, defer: bool = False) -> bool:
         """Swap in a fresh snapshot if an ingest finished since the last one; False while an ingest is running."""
         with self._reload:
             signature = corpus_signature(self.settings)
@@ -175,7 +196,7 @@ class LiveAssistant:
             if not force and current is not None and current.signature == signature:
                 return True
             try:
-                gen = self._open(signature, build_texts=build_texts)
+                gen = self._open(signature, defer=defer)
             except IngestRunning:
                 return False
             with self._swap:
@@ -185,7 +206,7 @@ class LiveAssistant:
             log.info("Answering from corpus version %s.", gen.stats.corpus_version)
             return True
 
-    def _open(self, signature: tuple[int, int] | None, *, build_texts: bool = True) -> Generation:
+    def _open(self, signature: tuple[int, int] | None, *, defer: bool = False) -> Generation:
         snapshot = take_snapshot(self.settings) if self.snapshots else None
         assistant = Assistant(snapshot.settings if snapshot else self.settings, self.generator)
         try:
@@ -194,8 +215,9 @@ class LiveAssistant:
             articles = tuple(corpus.articles)
             ids = frozenset(a.row.article_id for a in corpus.arrays.articles())
             if stats.chunks:
-                assistant.warm_up(long_lived=True)  # load the vectors and BM25 now, not on a user's question
-                if build_texts:  # else they wait for `build_texts`
+                # the vectors and BM25 now, not on a user's question; the rest (spaCy, texts) may wait: `warm_up_later`
+                assistant.warm_up(long_lived=not defer)
+                if not defer:
                     assistant.searcher.prepare_windows()
         except Exception:
             _close(assistant)
@@ -217,6 +239,7 @@ class LiveAssistant:
         _close(gen.assistant)
         if gen.snapshot is not None:
             gen.snapshot.drop()
+        give_back()  # its corpus is freed: the pages go back to the system, else RSS grows with every swap
 
 
 def _close(assistant: Assistant) -> None:

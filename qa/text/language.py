@@ -9,7 +9,6 @@ import contextlib
 import sys
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 
 from qa.core.errors import QAError
 
@@ -18,11 +17,20 @@ _DISABLED: tuple[str, ...] = ()  # every component is read: entities, the parse,
 _CACHE = 20_000  # parsed sentences kept (a question reads a few hundred; ~10 KB each)
 _lock = threading.Lock()
 _parsed: OrderedDict[str, object] = OrderedDict()
+_loading = threading.Lock()  # one load per process: a caller that comes meanwhile waits for it
+_loaded: list = []
 
 
-@lru_cache(maxsize=1)
 def pipeline():
-    """The loaded pipeline (about a second, once per process)."""
+    """The loaded pipeline (about a second, once per process). The chat loads it in the background once it listens;
+    a question asked meanwhile waits for that load instead of starting a second one."""
+    with _loading:
+        if not _loaded:
+            _loaded.append(_load())
+        return _loaded[0]
+
+
+def _load():
     try:
         with _without_torch():
             import spacy

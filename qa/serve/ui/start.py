@@ -1,13 +1,16 @@
 """Start the chat (``python app.py`` / ``qa serve``): build the index from the corpus folder when empty, then serve.
 
-The first answer comes as soon as it can (issue 23): every article's text (for choosing the quoted windows) is built
-once the chat listens, not before, and Gradio imports without rewriting its type stubs (`qa.serve.ui`)."""
+The first answer comes as soon as it can (issue 23): Gradio imports in a thread while the index opens, without
+rewriting its type stubs (`qa.serve.ui`); the English pipeline and every article's text (for choosing the quoted
+windows) are loaded once the chat listens, not before (a question asked meanwhile waits for the pipeline)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -18,9 +21,9 @@ from qa.core.settings import Settings, get_settings
 from qa.serve.live import LiveAssistant
 from qa.serve.progress import ingest_with_progress
 from qa.serve.terminal import inert
-from qa.serve.ui.blocks import launch
 
 err = Console(stderr=True, emoji=False)
+PAGE = "qa.serve.ui.blocks"  # the page's module: imports Gradio (about 1.6 s)
 
 
 def build_if_empty(live: LiveAssistant, settings: Settings) -> None:
@@ -42,7 +45,9 @@ def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] 
     ``clock`` measures the login throttle's waits."""
     if block:
         stop_on_sigterm()
-    live = LiveAssistant(settings).start(build_texts=False)
+    page = threading.Thread(target=importlib.import_module, args=(PAGE,), name="qa-import-gradio", daemon=True)
+    page.start()  # Gradio imports while the index opens (the model's set-up and the arrays' reads release the GIL)
+    live = LiveAssistant(settings).start(defer=True)
     try:
         build_if_empty(live, settings)
         stats = live.stats()
@@ -50,8 +55,11 @@ def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] 
             f"Answering from {stats.articles:,} articles; chat on http://{inert(settings.host)}:{settings.port}"
             + (" (login required)" if settings.auth else "")
         )
+        page.join()
+        from qa.serve.ui.blocks import launch  # imported by now (a failed import raises here, in this thread)
+
         demo = launch(live, settings, quiet=True, clock=clock)
-        live.build_texts()  # now that the chat listens: built meanwhile, they would slow its start by seconds
+        live.warm_up_later()  # spaCy now that the chat listens (loaded beside the page, it slowed both); texts after
     except BaseException:
         live.close()
         raise
