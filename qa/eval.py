@@ -19,6 +19,7 @@ from qa.eval_answers import (
     COVERAGE_TYPES,
     GENERATION_RATES,
     answer_contains,
+    claims_summary,
     coverage_metrics,
     direct_metrics,
     duplicate_quotes,
@@ -200,7 +201,7 @@ def _aggregate(rows: list[dict]) -> dict:
     _rate(result, "direct_exact", [r["direct_exact"] for r in rows if "direct_exact" in r])
     _rate(result, "direct_wrong", [r["direct_wrong"] for r in rows if "direct_wrong" in r])
     _rate(result, "null_with_direct", [r["direct"] for r in rows if r["kind"] == "null_query"])
-    _claims_rates(result, [r for r in rows if "claims_given" in r])
+    result.update(claims_summary([r for r in rows if "claims_given" in r]))
     switched = [r for r in rows if r["kind"] == "switch"]
     for name in SWITCH_METRICS if switched else ():
         after = statistics.fmean(r[name] for r in switched)
@@ -211,16 +212,6 @@ def _aggregate(rows: list[dict]) -> dict:
     for name in OUTLET_RATES:  # questions naming outlets (issue 20)
         _rate(result, name, [r[name] for r in rows if name in r])
     return result
-
-
-def _claims_rates(result: dict, rows: list[dict]) -> None:
-    """Coverage questions (issue 20): share given a direct answer, share right of those, and the precision of the
-    yes and of the no answers given (gold is ~60% yes, so one class can hide the other's errors)."""
-    given = [r for r in rows if r["claims_given"]]
-    _rate(result, "claims_given", [r["claims_given"] for r in rows])
-    _rate(result, "claims_right", [r["claims_right"] for r in given])
-    for said in ("yes", "no"):
-        _rate(result, f"claims_{said}_precision", [r["claims_right"] for r in given if r["claims_said"] == said])
 
 
 def _rate(result: dict, name: str, values: Iterable[float | bool]) -> None:

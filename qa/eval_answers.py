@@ -122,3 +122,18 @@ def coverage_metrics(direct, gold: str) -> dict:
         row["claims_said"] = said
         row["claims_right"] = float(said == row["claims_gold"])
     return row
+
+
+def claims_summary(rows: list[dict]) -> dict:
+    """Coverage questions (issue 20): share given a direct answer, share right of those, and the precision of the
+    yes and of the no answers given (gold is ~60% yes, so one class can hide the other's errors)."""
+    given = [r for r in rows if r["claims_given"]]
+    found = {
+        "claims_given": [r["claims_given"] for r in rows],
+        "claims_right": [r["claims_right"] for r in given],
+        **{
+            f"claims_{said}_precision": [r["claims_right"] for r in given if r["claims_said"] == said]
+            for said in ("yes", "no")
+        },
+    }
+    return {name: round(statistics.fmean(values), 4) for name, values in found.items() if values}
