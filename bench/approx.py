@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.store.quantized import Codes
+
 DIM = 384
 BLOCK = 65536
 QUESTIONS = 30
@@ -67,36 +69,6 @@ def int8_codes(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for start in range(0, len(matrix), BLOCK):
         codes[start : start + BLOCK] = np.rint(matrix[start : start + BLOCK] / scale[start : start + BLOCK, None])
     return codes, scale
-
-
-def ort_scan(codes: np.ndarray):
-    """onnxruntime MatMulInteger over the codes (transposed once): uint8 question (zero point 128) x int8 rows."""
-    import onnxruntime
-    from onnx import TensorProto, helper
-
-    graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", ["q", "B", "zero"], ["y"])],
-        "scan",
-        [
-            helper.make_tensor_value_info("q", TensorProto.UINT8, [1, DIM]),
-            helper.make_tensor_value_info("B", TensorProto.INT8, [DIM, None]),
-            helper.make_tensor_value_info("zero", TensorProto.UINT8, []),
-        ],
-        [helper.make_tensor_value_info("y", TensorProto.INT32, [1, None])],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 2
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    transposed = np.ascontiguousarray(codes.T)
-
-    def scan(vector: np.ndarray) -> np.ndarray:
-        step = float(np.abs(vector).max()) / 127
-        question = (np.rint(vector / step) + 128).astype(np.uint8)[None]
-        return session.run(None, {"q": question, "B": transposed, "zero": np.array(128, np.uint8)})[0][0], step
-
-    return scan
 
 
 def chroma_search(matrix: np.ndarray, work: Path):
@@ -155,11 +127,10 @@ def run(size: int, args: argparse.Namespace) -> list[dict]:
     if "int8" in ways:
         rows.append(measure("int8", lambda q, k: rescored(matrix, blocked(codes, q, True) * scale, q, k, rescore),
                             questions, truth, n, made))  # fmt: skip
-    scan = ort_scan(codes)
+    scan = Codes(np.ascontiguousarray(codes.T), scale.astype(np.float32))  # the store's own int8 scan
 
     def int8_ort(q: np.ndarray, k: int) -> np.ndarray:
-        dots, step = scan(q)
-        return rescored(matrix, dots.astype(np.float32) * scale * step, q, k, rescore)
+        return rescored(matrix, scan.approximate(q), q, k, rescore)
 
     if "int8-ort" in ways:
         rows.append(measure("int8-ort", int8_ort, questions, truth, n, made))

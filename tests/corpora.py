@@ -92,3 +92,14 @@ def assert_quotes_current(answer, bodies: dict[str, str], removed: Iterable[str]
         assert gone not in answer.text, f"removed text {gone!r} in the answer: {answer.text!r}"
     for c in answer.citations:  # the sentence sits inside its excerpt where the highlight says
         assert c.passage.start <= c.start <= c.end <= c.passage.end, (c.start, c.end, c.passage.start, c.passage.end)
+
+
+def ask_json(data: Path, question: str) -> dict:
+    """``qa ask QUESTION --json --data-dir DATA`` in this process: the answer as JSON."""
+    from typer.testing import CliRunner
+
+    from qa.serve.cli import app
+
+    result = CliRunner().invoke(app, ["ask", question, "--json", "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from corpora import QUICK_INGEST
+from corpora import ask_json as ask
 from typer.testing import CliRunner
 
 from qa.core.settings import Settings
@@ -196,12 +197,6 @@ def qa(*args, data) -> tuple[dict, str]:
     result = CliRunner().invoke(app, ["ingest", *map(str, args), "--data-dir", str(data), "--json"])
     assert result.exit_code == 0, (result.output, result.exception)
     return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
-
-
-def ask(data, question: str) -> dict:
-    result = CliRunner().invoke(app, ["ask", question, "--json", "--data-dir", str(data)])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_rss_and_atom_entries_with_their_full_text_are_read_from_the_feed(site, tmp_path):

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from corpora import QUICK_INGEST
+from corpora import ask_json as ask
 from typer.testing import CliRunner
 
 from ingest.load import load_paths
@@ -134,12 +135,6 @@ def qa(*args) -> tuple[dict, str]:
     result = CliRunner().invoke(app, ["ingest", *map(str, args), "--json"])
     assert result.exit_code == 0, (result.output, result.exception)
     return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
-
-
-def ask(data, question: str) -> dict:
-    result = CliRunner().invoke(app, ["ask", question, "--json", "--data-dir", str(data)])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_pages_are_indexed_with_their_metadata_and_every_failure_is_named(site, env):
