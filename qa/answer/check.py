@@ -186,6 +186,7 @@ NEGATION_SCOPE = 5  # words after a negator it denies ("did not fully win", "not
 # a clause that sets a condition or a concession ("useful if you don't know which console", "despite McCaffrey not
 # scoring"): a negator inside it qualifies the statement, it does not deny it
 _SUBORDINATE = re.compile(r"^(?:if|unless|despite|although|though|whether|even)$", re.IGNORECASE)
+KICKER_WORDS = 5  # words before a colon that open a sentence as its label ("UPDATE:", "Not so fast:")
 _CLAUSE_END = re.compile(r"[,;:()\u2014\u2013]")
 
 
@@ -193,6 +194,9 @@ def _denials(text: str) -> list[tuple[int, list[str]]]:
     """Each main-clause negator's position and the words after it; negators of conditional or concessive clauses
     are left out."""
     text = text.replace("’", "'")
+    kicker = text.find(":")  # "Not Sonos fast there: Sonos scored a win": a short lead-in before a colon is a label
+    if kicker > 0 and len(_TOKEN.findall(text[:kicker])) <= KICKER_WORDS:
+        text = text[kicker + 1 :]
     tokens = list(_TOKEN.finditer(text))
     found, subordinate = [], False
     for i, m in enumerate(tokens):

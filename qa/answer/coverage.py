@@ -134,9 +134,9 @@ def _which(claim: Claim, ranked: list[Candidate], embed) -> Checks:
     scores = vectors[1:] @ vectors[0]
     i = int(np.argmax(scores))
     best, cosine = pool[i], float(scores[i])
-    if cosine < SUPPORTED or contradiction(claim.text, best.sentence):
-        return Checks((Match(claim, best, "not_found", f"closest sentence too far (cosine {cosine:.2f})"),))
     found = Claim(claim.text, best.passage.source, best.day)
+    if cosine < SUPPORTED or contradiction(claim.text, best.sentence):
+        return Checks((Match(found, best, "not_found", f"closest sentence too far (cosine {cosine:.2f})"),))
     return Checks((Match(found, best, "supported", f"cosine {cosine:.2f}"),), best.passage.source, "outlet")
 
 

@@ -82,15 +82,20 @@ _DATE = re.compile(
 _ALTERNATIVE = re.compile(r",?\s+or\s+(?:does|do|did|is|are|was|were|has|have|had|will|would|can|could)\b", re.I)
 
 
+def asks_which_outlet(question: str) -> bool:
+    """Whether ``question`` asks which outlet reported something ("Which outlet reported that ...?")."""
+    return bool(_WHICH.search(question))
+
+
 def split_claims(question: str, outlets: tuple[str, ...]) -> Coverage | None:
     """``question`` as claims attributed to the ``outlets`` it names (indexed names, in the order named), or None
     when it is no question about coverage (no outlet named, or no yes/no or which-outlet form)."""
-    if not outlets:
-        return None
     text = " ".join(question.split()).rstrip("?. ")
-    if _WHICH.search(text):
+    if asks_which_outlet(text):  # names no outlet: it asks for one
         claim = _strip(_WHICH.sub("", text), outlets)
         return Coverage(Form.WHICH, (Claim(claim, ""),)) if claim else None
+    if not outlets:
+        return None
     if not _YESNO.search(text) or _ALTERNATIVE.search(text):
         return None
     form, negated = _form(text, outlets)

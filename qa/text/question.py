@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from qa.text.coverage import asks_which_outlet
 from qa.text.terms import STOP_WORDS, words
 
 CALLED = "called"  # the `Shape.head` of "What is X called?" / "What did Y call X?"
@@ -113,6 +114,8 @@ def question_shape(question: str, named_outlets: tuple[str, ...] = ()) -> Shape:
     Only a yes/no question becomes a comparison by its wording ("Did A report X before B ...?"); in a
     wh-question "before", "after" and "between" place the event in time ("... before he left")."""
     text = " ".join(question.split()).strip()
+    if asks_which_outlet(text):  # answered by the outlet of a sentence that states it (`qa.answer.coverage`)
+        return Shape(Wants.NONE, wh="which")
     comparing = len(named_outlets) >= 2 or bool(_COMPARING.search(text))
     state = bool(_STATE.search(text))
     opening = text if _WH.match(text) or _YESNO.match(text) else _LEADING_CLAUSE.sub("", text, count=1)
