@@ -76,7 +76,10 @@ def _match(claim: Claim, ranked: list[Candidate], embed, used: set[str], *, loos
     pool = sorted(pool, key=lambda c: word_share(claim.text, c.sentence), reverse=True)[:SHORTLIST]
     vectors = np.asarray(embed([claim.text, *(c.sentence for c in pool)]), dtype=np.float32)
     scores = vectors[1:] @ vectors[0]
-    i = int(np.argmax(scores))
+    # the closest sentence that holds the claim's words, when one does: a topical sentence closer by meaning alone
+    # ("Epic's lawsuit originally involved Match") must not hide the one that states it ("..., which Epic won")
+    held = [j for j, c in enumerate(pool) if word_share(claim.text, c.sentence) >= SUPPORTED_SHARE]
+    i = int(np.argmax(scores)) if loose or not held else max(held, key=lambda j: scores[j])
     best, cosine = pool[i], float(scores[i])
     share = word_share(claim.text, best.sentence)
     if loose:  # a consistent/changed question: the report's sentence about the subject, judged by the caller
