@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from qa.core.types import Passage
 
@@ -62,6 +61,8 @@ def signature(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS) ->
     found = shingles(text, size)
     if len(found) < MIN_SHINGLES:
         return np.zeros(num_perm, dtype=np.uint32)
+    from datasketch import MinHash  # imported by the writers only (with scipy: half a second a question)
+
     minhash = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, permutations=_permutations(num_perm))
     minhash.update_batch(list(found))
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
@@ -70,6 +71,8 @@ def signature(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS) ->
 @functools.cache
 def _permutations(num_perm: int) -> np.ndarray:
     """The hash permutations of (``num_perm``, `SEED`, `SCHEME`), drawn once per process rather than per article."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
 
 
@@ -116,6 +119,8 @@ def group(
 @functools.cache
 def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """LSH bands and rows per band for ``threshold``, as datasketch weighs false positives and negatives."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 
