@@ -14,6 +14,7 @@ from qa.answer.assistant import Assistant
 from qa.core.settings import Settings
 from qa.serve.cli import app
 from qa.store.arrays import read_version
+from qa.store.stories import group, signature
 
 STORIES = FIXTURES / "stories"
 AP, INDEPENDENT, YAHOO = (
@@ -106,3 +107,12 @@ def test_stats_count_stories_and_copies(indexed):
     assert (data["articles"], data["stories"], data["copies"]) == (5, 3, 2)
     result = CliRunner().invoke(app, ["stats", "--data-dir", str(settings.data_dir)])
     assert "3 stories (2 copies)" in result.stdout
+
+
+def test_articles_too_short_to_compare_are_no_story_and_break_nothing():
+    """Bodies under MIN_SHINGLES get an all-zero signature, left out of grouping: none, one or many of them."""
+    short = {f"a{n}": signature("Brief note.") for n in range(3)}
+    assert group(short, {}) == {}
+    long = " ".join(f"word{n}" for n in range(60))
+    mixed = {**short, "b1": signature(long), "b2": signature(long + " and one more")}
+    assert group(mixed, {"b1": "2024-01-02", "b2": "2024-01-01"}) == {"b1": "b2", "b2": "b2"}

@@ -130,6 +130,8 @@ def _candidates(matrix: np.ndarray, threshold: float) -> Iterator[tuple[int, int
     sorting each band's keys at once: datasketch's index costs ~2.5 ms an article in Python objects (50 s for
     20,000 articles at every publish), this well under a second. A band is keyed by a 64-bit mix of its values (a
     rare collision only adds a candidate, which the signatures then reject)."""
+    if len(matrix) < 2:  # no pair to find (every article too short to compare, or only one)
+        return
     bands, rows = _bands(threshold, matrix.shape[1])
     mix = np.asarray([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5], dtype=np.uint64)
     wide = matrix.astype(np.uint64)
