@@ -24,7 +24,9 @@ SHINGLE_WORDS = 3  # word 3-grams: a 10% word edit keeps ~73% of them (5-grams ~
 THRESHOLD = 0.5  # estimated Jaccard of the shingles at or above which two bodies are copies (bench/stories.py)
 CANDIDATES = 0.3  # LSH's threshold: lower than THRESHOLD, since LSH misses pairs just above its own (at 0.5 it
 # missed 3 of 21 copies with 10% of words edited, estimated 0.58 and over); candidates are then checked on signatures
-MIN_SHINGLES = 20  # shorter bodies (a caption, a stub) get no signature: too little text to call a copy
+# shorter bodies (~60 words: a brief, a caption, a stub) get no signature: a two-word difference is a tenth of such
+# a text, and briefs that differ in their one figure ("11,100" / "11,110 dollars a tonne") are not one story copied
+MIN_SHINGLES = 60
 SEED = 1  # the permutations; changing it or SCHEME changes every signature (stored ones are rebuilt with FORMAT)
 SCHEME = "affine32"  # datasketch 2's permutation scheme, named: stored values are only comparable under it
 _WORD = re.compile(r"\w+")
