@@ -87,6 +87,13 @@ def ask(page, question: str) -> None:
     page.wait_for_timeout(350)  # the scroll to the new answer runs just after it
 
 
+def drop_files(page, *paths: Path) -> str:
+    """Drop ``paths`` on "Add articles" and wait for the result; returns the upload note's text."""
+    page.set_input_files("#qa-upload input[type=file]", [str(p) for p in paths])
+    page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
+    return page.inner_text("#qa-upload-note")
+
+
 def last_answer(page):
     return page.locator("#qa-chat .message-row.bot-row").last
 

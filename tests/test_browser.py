@@ -10,7 +10,18 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from browser_app import BRIDGE, EBIKES, FIXTURES, PHONE, ask, last_answer, open_page, require_chromium, screenshot
+from browser_app import (
+    BRIDGE,
+    EBIKES,
+    FIXTURES,
+    PHONE,
+    ask,
+    drop_files,
+    last_answer,
+    open_page,
+    require_chromium,
+    screenshot,
+)
 from browser_app import serve_fixture_corpus as serve_corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -258,12 +269,9 @@ def test_upload_txt_and_jsonl_then_ask_about_them(browser, app):
     page = open_page(browser, app.url)
     try:
         before = app.live.stats().articles
-        page.set_input_files(
-            "#qa-upload input[type=file]",
-            [str(UPLOADS / "lantern-festival.txt"), str(UPLOADS / "ferry-news.jsonl"), str(UPLOADS / "minutes.pdf")],
+        summary = drop_files(
+            page, UPLOADS / "lantern-festival.txt", UPLOADS / "ferry-news.jsonl", UPLOADS / "minutes.pdf"
         )
-        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
-        summary = page.inner_text("#qa-upload-note")
         assert "Added 2 articles" in summary, summary
         assert "minutes.pdf" in summary and "unsupported file type '.pdf'" in summary  # a named skip
         assert "ferry-news.jsonl:" in summary  # its empty record, named by file and line
@@ -368,9 +376,7 @@ def test_cards_show_the_article_text_not_entities_or_page_furniture(browser, app
     unrendered newsletter template: the card reads the title as written, and no excerpt quotes the furniture."""
     page = open_page(browser, app.url)
     try:
-        page.set_input_files("#qa-upload input[type=file]", [str(UPLOADS / "mill-entities.jsonl")])
-        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
-        assert "Added 3 articles" in page.inner_text("#qa-upload-note")
+        assert "Added 3 articles" in drop_files(page, UPLOADS / "mill-entities.jsonl")
         ask(page, "When will the Brenner flour mill reopen?")
         answer = last_answer(page)
         text = answer.inner_text()
@@ -389,9 +395,7 @@ def test_outlets_and_dates_read_alike_and_the_timeline_keeps_them_apart(browser,
     timeline legend names the outlets as the answers do, and no two outlets on the timeline share a colour."""
     page = open_page(browser, app.url)
     try:
-        page.set_input_files("#qa-upload input[type=file]", [str(UPLOADS / "copper-outlets.jsonl")])
-        page.wait_for_selector("#qa-upload-note .qa-upload-result", timeout=120_000)
-        assert "Added 12 articles" in page.inner_text("#qa-upload-note")
+        assert "Added 12 articles" in drop_files(page, UPLOADS / "copper-outlets.jsonl")
         ask(page, "What record price did copper reach on the London Metal Exchange?")
         answer = last_answer(page)
         dates = answer.locator(".qa-card .qa-date").all_inner_texts()
