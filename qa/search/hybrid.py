@@ -82,9 +82,10 @@ class HybridSearch:
     ) -> set[int]:
         """The best chunks of one named outlet (``group``: the outlets one name stands for) by meaning and by
         BM25, within the dates ``filters`` accept: its articles on the topic reach the ranking however few."""
-        rows = np.concatenate([corpus.outlet_rows.get(o, np.zeros(0, dtype=int)) for o in group]).astype(int)
-        if filters.since or filters.until:
-            rows = np.asarray([i for i in rows if filters.accepts(corpus.passages[i])], dtype=int)
+        if filters.since or filters.until:  # the dates' filter, asked once per (outlet, date) as every filter is
+            rows = corpus.filtered_rows(replace(filters, outlets=group)).astype(int)
+        else:
+            rows = np.concatenate([corpus.outlet_rows.get(o, np.zeros(0, dtype=int)) for o in group]).astype(int)
         found = set(corpus.nearest(vector, NAMED_CANDIDATES, rows))
         if len(rows) and len(sparse_all):
             scores = sparse_all[rows]
