@@ -39,16 +39,16 @@ SHOWN_CHARS = 80  # of a token that is not an address, in its skip line
 LOCAL_NOTE = "; only public pages can be added here (QA_UPLOAD_LOCAL_URLS)"
 
 
+def refuse_private(host: str, resolve: Callable[[str], list[str]] = resolve_host) -> str:
+    """`ingest.web.FetchPolicy.refuse` for a visitor's addresses ("" for a public host): checked before the fetch and
+    again before each redirect it leads to."""
+    reason = private_host(host, resolve)
+    return reason + LOCAL_NOTE if reason else ""
+
+
 def private_reason(url: str, resolve: Callable[[str], list[str]] = resolve_host) -> str:
     """Why ``url``'s host is not a public one ("" when it is)."""
-    reason = private_host(urlsplit(url).hostname or "", resolve)
-    return reason + LOCAL_NOTE if reason else ""
-
-
-def refuse_private(host: str) -> str:
-    """`ingest.web.FetchPolicy.refuse` for a visitor's addresses: checked again before each redirect it leads to."""
-    reason = private_host(host)
-    return reason + LOCAL_NOTE if reason else ""
+    return refuse_private(urlsplit(url).hostname or "", resolve)
 
 
 class PageAdopter:
