@@ -127,6 +127,16 @@ def test_contractions_are_negators_and_a_denial_outrun_by_its_scope_is_no_plain_
     )
 
 
+def test_names_swapped_around_one_verb_contradict_and_around_the_opposite_verb_restate():
+    assert contradiction("Epic won against Google", "Google won against Epic in the end.")
+    assert contradiction("the Chiefs defeated the Packers", "The Packers defeated the Chiefs 27-19.")
+    assert contradiction("Microsoft sold the unit to Google", "Google sold the unit to Microsoft on Friday.")
+    assert not contradiction("Epic won against Google", "Google lost to Epic.")
+    assert not contradiction("the Chiefs defeated the Packers", "The Packers were defeated by the Chiefs.")
+    assert not contradiction("Epic won against Google", "Epic won against Google and Apple.")
+    assert not contradiction("Epic won against Google", "It won against them.")  # no names to compare
+
+
 def test_a_rounded_amount_is_the_same_number_and_a_choice_is_no_yes_no_question():
     assert not contradiction("Google paid $26 billion in 2021", "Google spent $26.3 billion in 2021 on it.")
     assert contradiction("Google paid $26 billion in 2021", "Google spent $32 billion in 2021 on it.")
@@ -190,6 +200,25 @@ def test_an_outlet_saying_the_opposite_is_no(assistant):
     assert _verdicts(answer) == [("Harbour Herald", "supported"), ("Metro Ledger", "contradicted")]
     assert answer.direct is not None and answer.direct.kind == "no"
     assert "not reopen" in next(c for c in answer.citations if c.n == answer.claims[1].citation).sentence
+
+
+def test_a_report_with_the_winner_and_the_loser_swapped_is_no_and_the_loser_losing_is_yes(assistant):
+    swapped = assistant.ask(
+        "Did Valley Wire report that Corvid Systems won its patent lawsuit against Brightwater Dynamics?"
+    )
+    assert _verdicts(swapped) == [("Valley Wire", "contradicted")]
+    assert "swaps who did 'win'" in swapped.claims[0].reason
+    assert swapped.direct is not None and swapped.direct.kind == "no"
+    restated = assistant.ask(
+        "Did both Harbour Herald and Valley Wire report that Corvid Systems lost its patent lawsuit against "
+        "Brightwater Dynamics?"
+    )
+    assert _verdicts(restated) == [("Harbour Herald", "supported"), ("Valley Wire", "supported")]
+    assert restated.direct is not None and restated.direct.kind == "yes"
+    # the plain yes/no question: the swapped report states nothing about the asked statement
+    plain = assistant.ask("Did Corvid Systems win its patent lawsuit against Brightwater Dynamics?")
+    assert plain.direct is None or plain.direct.kind != "yes"
+    assert assistant.ask("Did Brightwater Dynamics win its patent lawsuit against Corvid Systems?").direct.kind == "yes"
 
 
 def test_an_outlet_that_did_not_cover_it_gives_no_direct_answer(assistant):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.answer.roles import swapped_roles
 from qa.core.types import AnswerSentence, Citation, Passage
 from qa.text.sentences import sentence_spans
 from qa.text.terms import stem_words, word_set
@@ -264,8 +265,9 @@ def _same_amount(a: str, b: str) -> bool:
 
 def contradiction(claim: str, sentence: str) -> str:
     """Why ``sentence`` says the opposite of ``claim`` it is close to ("" when it does not): the opposite outcome or
-    direction ("lost" for "won", "defense" for "offense"), another number beside the same word ("GPT-3.5" where
-    the claim says "GPT-2"), or words the two share denied on one side only (the negator's scope: the few words
+    direction ("lost" for "won", "defense" for "offense"; "Google lost to Epic" restates "Epic won against Google"),
+    another number beside the same word ("GPT-3.5" where the claim says "GPT-2"), the names of one verb swapped
+    ("Google won against Epic"), or words the two share denied on one side only (the negator's scope: the few words
     after "not", "never", "n't", "without")."""
     stated, found = _anchored_numbers(claim), _anchored_numbers(sentence)
     for number, beside in stated.items():
@@ -275,8 +277,12 @@ def contradiction(claim: str, sentence: str) -> str:
     said, written = set(stem_words(sorted(word_set(claim)))), set(stem_words(sorted(word_set(sentence))))
     for a, b in _OPPOSITES:
         for mine, theirs in ((a, b), (b, a)):
-            if mine in said and theirs in written and mine not in written:
+            # "Google lost to Epic" for "Epic won against Google": the opposite verb with the names swapped restates
+            if mine in said and theirs in written and mine not in written and not swapped_roles(claim, sentence):
                 return f"says {theirs} where the claim says {mine}"
+    verb = swapped_roles(claim, sentence, same_verb=True)
+    if verb:
+        return f"swaps who did {verb!r} and to whom"
     if _QUESTION_CLAUSE.match(claim):  # "whether X should have been dismissed" states neither X nor not X
         return ""
     shared = said & written
