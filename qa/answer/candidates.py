@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.core.types import Passage
+from qa.text.language import verb_lemmas
 from qa.text.sentences import sentence_spans
-from qa.text.terms import prior_weight, stems, word_set, words
+from qa.text.terms import content_words, prior_weight, stem_words, stems, word_set, words
 
 PASSAGE_WEIGHT = 0.3  # a sentence of a better-ranked passage wins among equal matches
 RANK_PENALTY = 0.01  # and, all else equal, the earlier passage
@@ -73,8 +74,10 @@ class Candidate:
 
 
 def canonical(text: str) -> set[str]:
-    """The stems of ``text``, predicates news writes several ways reduced to one ("ousted" -> "fire")."""
-    return {_CANON.get(s, s) for s in stems(text)}
+    """The stems of ``text``, an irregular verb's forms reduced to its lemma ("paid" -> "pay", which the stemmer
+    leaves apart from "pays"), predicates news writes several ways to one ("ousted" -> "fire")."""
+    base = verb_lemmas()
+    return {_CANON.get(s, s) for s in stem_words([base.get(w, w) for w in content_words(text)])}
 
 
 def question_terms(question: str, skip: Sequence[str] = ()) -> dict[str, float]:

@@ -14,6 +14,7 @@ from qa.answer.clause import clause_answer
 from qa.answer.entity import choose_name, contains_words
 from qa.answer.language import lemmas, parse_all, predicate, predicate_objects
 from qa.answer.polarity import VERDICT_TERMS, clause_negated, verdict_unstated
+from qa.answer.roles import swapped_roles
 from qa.answer.typed import of_kind, stated_words, typed_answer
 from qa.core.types import Passage
 from qa.text.question import Shape, Wants
@@ -103,6 +104,11 @@ def name_answer(question: str, ranked: list[Candidate], passages: list[Passage],
         return None
     doubtful = not confident(choice.articles, choice.runner_up) or support[0].overlap < NAME_SENTENCE_OVERLAP
     if doubtful or not of_kind(entity, support[0], shape):
+        # a sentence that only names it leads when it says what is asked: "Who pays for the repairs?" is not
+        # answered by the council's vote on the route, though it names the island every article names
+        wanted = predicate(question)
+        if wanted and not stated_words(wanted, parse_all([support[0].sentence])[0]):
+            return None
         return Plan(LEAD_ONLY, "", support[:1])
     return Plan("name", entity, tuple(support))
 
@@ -129,6 +135,9 @@ def yes_no(question: str, ranked: list[Candidate], named_outlets: tuple[str, ...
         for c in ranked[:YESNO_SENTENCES]
         if states(question, c.sentence, named_outlets, subject) or _states_by_parse(c, wanted, subject, terms)
     ]
+    # "Brightwater won its lawsuit against Corvid" holds every word of "Did Corvid win its lawsuit against
+    # Brightwater?" and states the other way round: it answers nothing about the asked statement
+    stated = [c for c in stated if not swapped_roles(question, c.sentence, same_verb=True)]
     matches = [(c, stance(c.sentence, question)) for c in stated]
     matches = [(c, s) for c, s in matches if s.kind != HEDGED]
     matches = clause_polarity(question, matches, subject)

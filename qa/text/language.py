@@ -58,6 +58,18 @@ def _without_torch():
             del sys.modules["torch"]
 
 
+_verbs: list[dict[str, str]] = []
+
+
+def verb_lemmas() -> dict[str, str]:
+    """English irregular verb forms with their lemma ("paid" -> "pay", "won" -> "win", "sold" -> "sell"): the
+    lemmatizer's exception table of the loaded pipeline (2,401 forms), which a stemmer cannot know."""
+    if not _verbs:
+        table = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_exc")["verb"]
+        _verbs.append({form: lemmas[0] for form, lemmas in table.items() if lemmas and lemmas[0] != "be"})
+    return _verbs[0]
+
+
 def parse_all(texts: list[str]) -> list:
     """``texts`` as spaCy ``Doc``s, from the cache where parsed before."""
     with _lock:
