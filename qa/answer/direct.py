@@ -104,13 +104,23 @@ def name_answer(question: str, ranked: list[Candidate], passages: list[Passage],
         return None
     doubtful = not confident(choice.articles, choice.runner_up) or support[0].overlap < NAME_SENTENCE_OVERLAP
     if doubtful or not of_kind(entity, support[0], shape):
-        # a sentence that only names it leads when it says what is asked: "Who pays for the repairs?" is not
-        # answered by the council's vote on the route, though it names the island every article names
-        wanted = predicate(question)
-        if wanted and not stated_words(wanted, parse_all([support[0].sentence])[0]):
-            return None
-        return Plan(LEAD_ONLY, "", support[:1])
+        stating = _stating_first(question, support[0], ranked)  # leads, the name's sentence after it
+        return Plan(LEAD_ONLY, "", (stating, support[0]) if stating else support[:1])
     return Plan("name", entity, tuple(support))
+
+
+def _stating_first(question: str, lead: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """A better-ranked sentence that states the asked predicate when ``lead``, which only names the shared name,
+    does not: "Who pays for the repairs?" is answered by "... would be paid by the shipyard", not by the council's
+    vote on the route that names the island every article names."""
+    wanted = predicate(question)
+    above = ranked[: min(ranked.index(lead), STATED_SENTENCES)] if lead in ranked else []
+    if not wanted or not above:
+        return None
+    docs = parse_all([lead.sentence, *(c.sentence for c in above)])
+    if stated_words(wanted, docs[0]):
+        return None
+    return next((c for c, doc in zip(above, docs[1:], strict=True) if stated_words(wanted, doc)), None)
 
 
 NAME_SENTENCE_OVERLAP = 0.01  # the sentence naming it must share a word with the question, not just the topic

@@ -65,8 +65,11 @@ def verb_lemmas() -> dict[str, str]:
     """English irregular verb forms with their lemma ("paid" -> "pay", "won" -> "win", "sold" -> "sell"): the
     lemmatizer's exception table of the loaded pipeline (2,401 forms), which a stemmer cannot know."""
     if not _verbs:
-        table = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_exc")["verb"]
-        _verbs.append({form: lemmas[0] for form, lemmas in table.items() if lemmas and lemmas[0] != "be"})
+        lookups = pipeline().get_pipe("lemmatizer").lookups
+        table, bases = lookups.get_table("lemma_exc")["verb"], set(lookups.get_table("lemma_index")["verb"])
+        # a form that is a verb of its own ("found" a company, "saw", "wound") keeps its stem: which verb it is
+        # takes the parse
+        _verbs.append({form: lemmas[0] for form, lemmas in table.items() if lemmas and form not in bases})
     return _verbs[0]
 
 
