@@ -21,6 +21,7 @@ from qa.core.settings import Settings, get_settings
 from qa.serve.live import LiveAssistant
 from qa.serve.progress import ingest_with_progress
 from qa.serve.terminal import inert
+from qa.text.terms import prior_weight
 
 err = Console(stderr=True, emoji=False)
 PAGE = "qa.serve.ui.blocks"  # the page's module: imports Gradio (about 1.6 s)
@@ -45,6 +46,7 @@ def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] 
     ``clock`` measures the login throttle's waits."""
     if block:
         stop_on_sigterm()
+    prior_weight("news")  # wordfreq before Gradio: it finds its data with inspect.stack(), slower per module loaded
     page = threading.Thread(target=importlib.import_module, args=(PAGE,), name="qa-import-gradio", daemon=True)
     page.start()  # Gradio imports while the index opens (the model's set-up and the arrays' reads release the GIL)
     live = LiveAssistant(settings).start(defer=True)
