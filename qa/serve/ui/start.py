@@ -1,8 +1,9 @@
 """Start the chat (``python app.py`` / ``qa serve``): build the index from the corpus folder when empty, then serve.
 
 The first answer comes as soon as it can (issue 23): Gradio imports in a thread while the index opens, without
-rewriting its type stubs (`qa.serve.ui`); the English pipeline and every article's text (for choosing the quoted
-windows) are loaded once the chat listens, not before (a question asked meanwhile waits for the pipeline)."""
+rewriting its type stubs (`qa.serve.ui`), and after the word-frequency list; the English pipeline and every article's
+text (for choosing the quoted windows) are loaded once the chat listens, not before (a question asked meanwhile
+waits for the pipeline). Loading spaCy beside Gradio's import instead gained nothing: both are Python under the GIL."""
 
 from __future__ import annotations
 
