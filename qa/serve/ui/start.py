@@ -1,8 +1,9 @@
 """Start the chat (``python app.py`` / ``qa serve``): build the index from the corpus folder when empty, then serve.
 
 The first answer comes as soon as it can (issue 23): Gradio imports in a thread while the index opens, without
-rewriting its type stubs (`qa.serve.ui`); the English pipeline and every article's text (for choosing the quoted
-windows) are loaded once the chat listens, not before (a question asked meanwhile waits for the pipeline)."""
+rewriting its type stubs (`qa.serve.ui`), and after the word-frequency list; the English pipeline and every article's
+text (for choosing the quoted windows) are loaded once the chat listens, not before (a question asked meanwhile
+waits for the pipeline). Loading spaCy beside Gradio's import instead gained nothing: both are Python under the GIL."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from qa.core.settings import Settings, get_settings
 from qa.serve.live import LiveAssistant
 from qa.serve.progress import ingest_with_progress
 from qa.serve.terminal import inert
+from qa.text.terms import prior_weight
 
 err = Console(stderr=True, emoji=False)
 PAGE = "qa.serve.ui.blocks"  # the page's module: imports Gradio (about 1.6 s)
@@ -45,6 +47,7 @@ def serve(settings: Settings, *, block: bool = True, clock: Callable[[], float] 
     ``clock`` measures the login throttle's waits."""
     if block:
         stop_on_sigterm()
+    prior_weight("news")  # wordfreq before Gradio: it finds its data with inspect.stack(), slower per module loaded
     page = threading.Thread(target=importlib.import_module, args=(PAGE,), name="qa-import-gradio", daemon=True)
     page.start()  # Gradio imports while the index opens (the model's set-up and the arrays' reads release the GIL)
     live = LiveAssistant(settings).start(defer=True)
