@@ -30,7 +30,7 @@ from qa.store.stories import Copy, story_copies
 
 ROW_CACHE = 4096  # rows whose passage (and, apart, sentence terms) are kept: a question reads ~450 rows of each
 # (40 MultiHop questions on 100k chunks), so this holds the last ~9 questions' rows; at 50,000 the sentence terms
-# alone grew to ~400 MB over a long chat (~8 KB a row as frozensets)
+# alone grew to ~280 MB over a long chat (~5.5 KB a row as frozensets; docs/benchmarks.md, "Memory of a reader")
 
 
 class Rows:
