@@ -5,7 +5,8 @@ memory the process ends with (issue 23's 100k / 1M rows; the arrays come from `b
     QA_DENSE_EXACT_BELOW=5000000 ... bench/cold_reader.py          # the exact dense path at any size
 
 Questions are MultiHop-RAG's (`scale.questions`); every setting comes from the ``QA_*`` environment, as for a user.
-Prints one JSON line: start_s, p50_ms, p95_ms, rss_mb, private_mb (anonymous pages: not the mapped files').
+Prints one JSON line: start_s, p50_ms, p95_ms, rss_mb, private_mb (anonymous pages), mapped_mb (pages of the
+mapped files and libraries the process has touched: shared page cache, dropped by the kernel under pressure).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def main() -> None:
                 "p95_ms": round(times[round(0.95 * (len(times) - 1))]),
                 "rss_mb": status_mb("VmRSS"),
                 "private_mb": status_mb("RssAnon"),
+                "mapped_mb": status_mb("RssFile"),
             }
         )
     )

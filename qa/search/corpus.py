@@ -8,6 +8,7 @@ Server mode asks the server for its version on each question and catches up by d
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import tempfile
 import threading
@@ -27,7 +28,9 @@ from qa.store.config import index_config, mismatch
 from qa.store.lock import writer_lock
 from qa.store.stories import Copy, story_copies
 
-_ROW_CACHE = 50_000  # rows whose passage and sentence terms are kept (a question reads a few hundred)
+ROW_CACHE = 4096  # rows whose passage (and, apart, sentence terms) are kept: a question reads ~450 rows of each
+# (40 MultiHop questions on 100k chunks), so this holds the last ~9 questions' rows; at 50,000 the sentence terms
+# alone grew to ~280 MB over a long chat (~5.5 KB a row as frozensets; docs/benchmarks.md, "Memory of a reader")
 
 
 class Rows:
@@ -45,21 +48,16 @@ class Rows:
 
 
 class Cached(Rows):
-    """`Rows` that remember what they built (a question reads a few hundred rows, often the same ones)."""
+    """`Rows` that remember the `ROW_CACHE` rows used last (a question reads a few hundred rows, often the
+    same ones several times)."""
 
     def __init__(self, arrays: Arrays, read: Callable) -> None:
-        super().__init__(arrays, self._cached)
-        self._build = read
-        self._cache: dict[int, object] = {}
+        super().__init__(arrays, functools.lru_cache(maxsize=ROW_CACHE)(read))
 
-    def _cached(self, row: int):
-        found = self._cache.get(row)
-        if found is None:
-            found = self._build(row)
-            if len(self._cache) >= _ROW_CACHE:
-                self._cache.clear()
-            self._cache[row] = found
-        return found
+    @property
+    def cached(self) -> int:
+        """How many rows are kept now."""
+        return self._read.cache_info().currsize
 
 
 class OutletRows:

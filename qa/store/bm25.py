@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.core.types import Passage
+from qa.store import mapped
 from qa.text.terms import stem_words
 
 K1 = 1.5  # bm25s defaults: the scores the dev-set figures were measured with
@@ -81,9 +82,7 @@ class Postings:
         """Memory-mapped: pages are read when a query touches them and shared between processes."""
         names = json.loads((folder / "vocab.json").read_text())
         vocab = {term: i for i, term in enumerate(names)}
-        arrays = {
-            n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in ("indptr", "docs", "tfs", "lengths")
-        }
+        arrays = {n: mapped.load(folder / f"{n}.npy", random=True) for n in ("indptr", "docs", "tfs", "lengths")}
         return cls(vocab, **arrays, names=names)
 
     def rows_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:

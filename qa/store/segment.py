@@ -10,7 +10,6 @@ version file (`qa.store.arrays`), not an edit here."""
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import shutil
 import uuid
@@ -22,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.core.types import Passage
+from qa.store import mapped
 from qa.store.bm25 import Postings, passage_terms_text, tokenize
 from qa.store.quantized import Codes, save_codes
 from qa.store.stories import NUM_PERM, body_text
@@ -29,7 +29,6 @@ from qa.store.stories import signature as story_signature
 from qa.text.sentences import sentence_spans
 
 Sentences = list[list[str]]  # one chunk's sentences, each as its BM25 terms
-
 
 
 class ArticleRow(NamedTuple):
@@ -144,16 +143,16 @@ class Segment:
         self.folder = folder
         self.name = folder.name
 
-        def load(name: str) -> np.ndarray:  # a plain ndarray view of the mapping: no np.memmap per-access cost
-            return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
+        def load(name: str, random: bool = True) -> np.ndarray:
+            return mapped.load(folder / f"{name}.npy", random)
 
-        self.vectors = load("vectors")
+        self.vectors = load("vectors", random=False)  # scanned whole by every question
         self.codes = Codes.open(folder)  # int8 codes for approximate scans (None in segments written before them)
-        self.owner = load("owner")
+        self.owner = load("owner", random=False)  # read whole by filters (`Arrays.rows_where`)
         self.numbers = load("numbers")
-        self.signatures = load("signatures")  # one MinHash per article of the table, in its order
+        self.signatures = load("signatures", random=False)  # one MinHash per article of the table, in its order
         self._text_off, self._ids_off = load("text_off"), load("ids_off")
-        self._text, self._ids = _map(folder / "text.bin"), _map(folder / "ids.bin")
+        self._text, self._ids = mapped.map_bytes(folder / "text.bin", True), mapped.map_bytes(folder / "ids.bin", True)
         self._row_sentences, self._sentence_off = load("row_sentences"), load("sentence_terms_off")
         self._sentence_terms = load("sentence_terms")
         self.articles = [ArticleRow(*row) for row in json.loads((folder / "articles.json").read_text())]
@@ -209,11 +208,3 @@ class Segment:
             tuple(self.passage(r) for r in rows),
             np.array(self.vectors[first : first + count]),
         )
-
-
-def _map(path: Path) -> mmap.mmap | bytes:
-    """The file memory-mapped read-only (slicing gives bytes); empty files cannot be mapped."""
-    if not path.stat().st_size:
-        return b""
-    with open(path, "rb") as handle:
-        return mmap.mmap(handle.fileno(), 0, prot=mmap.PROT_READ)
