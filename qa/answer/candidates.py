@@ -80,6 +80,12 @@ def canonical(text: str) -> set[str]:
     return {_CANON.get(s, s) for s in stem_words([base.get(w, w) for w in content_words(text)])}
 
 
+def regular_canonical(text: str) -> set[str]:
+    """`canonical` of words that hold no irregular verb form ("denied refused"): needs no English pipeline, so a
+    module's word lists are read at import without loading it."""
+    return {_CANON.get(s, s) for s in stems(text)}
+
+
 def question_terms(question: str, skip: Sequence[str] = ()) -> dict[str, float]:
     """The question's terms (canonical stems) weighted by rarity in English; ``skip``: names whose words say where
     to look (outlets), not what is asked."""

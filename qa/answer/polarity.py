@@ -3,18 +3,20 @@ the sentence ("denied any contact with Japan and committed to staying") does not
 
 from __future__ import annotations
 
-from qa.answer.candidates import canonical
+from qa.answer.candidates import canonical, regular_canonical
 
 # verbs whose complement clause is denied: "refused to return", "denied that he had left", "failed to win"
-_NEGATING_VERBS = frozenset(canonical("deny denied refuse refused fail failed reject rejected decline declined"))
+_NEGATING_VERBS = frozenset(
+    regular_canonical("deny denied refuse refused fail failed reject rejected decline declined")
+)
 _NEGATORS = frozenset({"not", "n't", "never", "no", "nor", "neither", "without"})
 
 
 # a court's decision is asked; a plea, a charge, an accusation or a denial is none: "pleaded not guilty" and "denied
 # being guilty" do not answer "Was X convicted?", "was convicted" does
-VERDICT_TERMS = frozenset(canonical("convicted guilty acquitted sentenced"))
+VERDICT_TERMS = frozenset(regular_canonical("convicted guilty acquitted sentenced"))
 _PLEA_VERBS = frozenset(
-    canonical("plead pleaded pleads charge charged accuse accused indict indicted allege alleged deny denied")
+    regular_canonical("plead pleaded pleads charge charged accuse accused indict indicted allege alleged deny denied")
 )
 
 
