@@ -51,3 +51,24 @@ def test_sentence_vectors_are_embedded_once_and_equal_fresh_ones():
     assert asked[-1] == ["A bridge closed on Monday.", "Ferries sail twice a day."]  # only the new ones
     remembered(["The mill reopens in May."])  # dropped: the oldest of four when three are kept
     assert asked[-1] == ["The mill reopens in May."]
+
+
+def test_past_the_prepared_size_only_the_articles_used_last_keep_their_text(indexed_corpus, monkeypatch):
+    """An archive too big to prepare builds texts on use and keeps the most recent `LAZY_KEPT_ARTICLES`: a long
+    chat does not grow by every article it ever quoted; a text built again is the same."""
+    from qa.search import articles
+
+    monkeypatch.setattr(articles, "PREPARE_MAX_ARTICLES", 1)
+    monkeypatch.setattr(articles, "LAZY_KEPT_ARTICLES", 2)
+    assistant = Assistant(indexed_corpus)
+    texts = articles.ArticleTexts(assistant.searcher.corpus())
+    ids = list(texts.rows)[:3]
+    assert len(ids) == 3
+    first, second = texts.get(ids[0]), texts.get(ids[1])
+    texts.get(ids[0])  # used again: now the most recent
+    texts.get(ids[2])
+    assert texts.built == 2
+    assert texts.get(ids[0]) is first  # kept
+    again = texts.get(ids[1])  # evicted, built again alike
+    assert again is not second and (again.sentences, again.runs) == (second.sentences, second.runs)
+    assert texts.built == 2

@@ -4,6 +4,7 @@ first use and kept while the version lasts (a few milliseconds per article, then
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
@@ -30,6 +31,9 @@ DENSE_SHARE = 0.035  # weight of the chunk-similarity prior beside the term scor
 # article on this CPU, ~160 ms of a warm question otherwise (about ten new articles a question). Bounded, because
 # the texts stay in memory while the version lasts: past this many articles they are built on first use only.
 PREPARE_MAX_ARTICLES = 20_000
+# Past that, the texts built on use are kept for the most recently used articles only: a question reads ~10 new
+# articles, and a long chat on 100k chunks otherwise grew by every article it ever quoted (~8 KB each)
+LAZY_KEPT_ARTICLES = 4_096
 
 
 class ArticleTexts:
@@ -38,16 +42,22 @@ class ArticleTexts:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self.rows = corpus.arrays.article_rows()  # live rows only: never a deleted version's text
-        self._texts: dict[str, ArticleText] = {}
+        self._texts: OrderedDict[str, ArticleText] = OrderedDict()
         self._lock = threading.Lock()
+        self.kept = len(self.rows) if len(self.rows) <= PREPARE_MAX_ARTICLES else LAZY_KEPT_ARTICLES
 
     def get(self, article_id: str) -> ArticleText:
-        text = self._texts.get(article_id)
-        if text is None:
-            chunks = [self.corpus.passages[i] for i in self.rows[article_id]]
-            text = build_article(chunks, get_tokenizer().offsets, self.corpus.bm25.terms)
-            with self._lock:
-                self._texts[article_id] = text
+        with self._lock:
+            text = self._texts.get(article_id)
+            if text is not None:
+                self._texts.move_to_end(article_id)
+                return text
+        chunks = [self.corpus.passages[i] for i in self.rows[article_id]]
+        text = build_article(chunks, get_tokenizer().offsets, self.corpus.bm25.terms)
+        with self._lock:
+            self._texts[article_id] = text
+            while len(self._texts) > self.kept:
+                self._texts.popitem(last=False)
         return text
 
     @property
