@@ -103,8 +103,11 @@ def name_answer(question: str, ranked: list[Candidate], passages: list[Passage],
     if not support:
         return None
     doubtful = not confident(choice.articles, choice.runner_up) or support[0].overlap < NAME_SENTENCE_OVERLAP
-    if doubtful or not of_kind(entity, support[0], shape):
-        stating = _stating_first(question, support[0], ranked)  # leads, the name's sentence after it
+    answers = of_kind(entity, support[0], shape)
+    if doubtful or not answers:
+        # a name of another kind than asked (a place for "who") cannot be the answer: a sentence that states the
+        # predicate leads instead, the name's after it (or not at all, from the same article)
+        stating = None if answers else _stating_first(question, support[0], ranked)
         return Plan(LEAD_ONLY, "", (stating, support[0]) if stating else support[:1])
     return Plan("name", entity, tuple(support))
 
