@@ -192,3 +192,18 @@ def test_a_sentence_that_only_names_a_place_does_not_lead_when_another_says_what
     # article names but says nothing of who pays
     answer = assistant.ask("who pays for the lighthouse repairs")
     assert answer.citations and "paid by the builder" in answer.citations[0].sentence, shown(answer)
+
+
+def test_who_reported_it_is_not_who_did_it_unless_asked(assistant):
+    paid = assistant.ask("who paid for the library roof repair in Ashby")
+    assert paid.direct is None or "Solberg" not in paid.direct.text, shown(paid)
+    said = assistant.ask("who said the county paid for the Ashby library roof repair")
+    assert said.direct is not None and "Maren Solberg" in said.direct.text, shown(said)
+
+
+def test_a_yes_no_is_not_read_from_a_sentence_where_someone_else_did_it(assistant):
+    # "..., which Halvard Shipping won" holds every word of the question but another winner
+    other = assistant.ask("Did Nordmark Ports win the arbitration against Halvard Shipping?")
+    assert other.direct is None or other.direct.kind != "yes", shown(other)
+    same = assistant.ask("Did Halvard Shipping win the arbitration against Nordmark Ports?")
+    assert same.direct is not None and same.direct.kind == "yes", shown(same)

@@ -14,7 +14,7 @@ from qa.answer.clause import clause_answer
 from qa.answer.entity import choose_name, contains_words
 from qa.answer.language import lemmas, parse_all, predicate, predicate_objects
 from qa.answer.polarity import VERDICT_TERMS, clause_negated, verdict_unstated
-from qa.answer.roles import swapped_roles
+from qa.answer.roles import someone_else
 from qa.answer.typed import of_kind, stated_words, typed_answer
 from qa.core.types import Passage
 from qa.text.question import Shape, Wants
@@ -149,8 +149,8 @@ def yes_no(question: str, ranked: list[Candidate], named_outlets: tuple[str, ...
         if states(question, c.sentence, named_outlets, subject) or _states_by_parse(c, wanted, subject, terms)
     ]
     # "Brightwater won its lawsuit against Corvid" holds every word of "Did Corvid win its lawsuit against
-    # Brightwater?" and states the other way round: it answers nothing about the asked statement
-    stated = [c for c in stated if not swapped_roles(question, c.sentence, same_verb=True)]
+    # Brightwater?" and has another actor win: it answers nothing about the asked statement
+    stated = [c for c in stated if not someone_else(question, c.sentence)]
     matches = [(c, stance(c.sentence, question)) for c in stated]
     matches = [(c, s) for c, s in matches if s.kind != HEDGED]
     matches = clause_polarity(question, matches, subject)

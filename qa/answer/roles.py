@@ -15,6 +15,7 @@ _ACTED_ON = frozenset({"dobj", "nsubjpass", "dative"})
 _TOWARD = frozenset({"against", "to", "over"})  # prepositions whose object is the one acted on ("won against X")
 _NAME_PARTS = frozenset({"compound", "flat", "amod"})  # "Epic Games", "Sam Bankman-Fried"
 _UNNAMED = frozenset({"PRON", "DET", "NUM"})  # "he", "it", "which": not a name to compare
+_RELATIVE = frozenset({"WDT", "WP"})  # "which", "that", "who" opening a relative clause
 
 
 @dataclass(frozen=True)
@@ -24,27 +25,33 @@ class Role:
     verb: str
     actors: frozenset[str]
     acted_on: frozenset[str]
+    named_actors: bool = False  # an actor is a proper name ("Sonos", not "the company")
 
 
-def roles(text: str) -> tuple[Role, ...]:
-    """The roles of ``text``'s verbs that name both sides."""
+def roles(text: str, *, both: bool = True) -> tuple[Role, ...]:
+    """The roles of ``text``'s verbs that name both sides (``both`` False: that name who acts)."""
     found = []
     for verb in parse(text):
         if verb.pos_ not in ("VERB", "AUX") or verb.dep_ == "aux":
             continue
-        actors, acted_on = set(), set()
+        actors, acted_on, named = set(), set(), False
         for child in verb.children:
-            if child.pos_ == "ADP" and (child.dep_ == "agent" or child.lower_ in _TOWARD):  # "by X", "to X"
-                target = actors if child.dep_ == "agent" else acted_on
+            dep = child.dep_
+            # "the lawsuit ..., which Epic won": the relative pronoun stands for the noun the clause describes
+            child = verb.head if verb.dep_ == "relcl" and child.tag_ in _RELATIVE else child
+            if child.pos_ == "ADP" and (dep == "agent" or child.lower_ in _TOWARD):  # "by X", "to X"
+                target = actors if dep == "agent" else acted_on
                 for obj in child.children:
                     if obj.dep_ == "pobj":
                         target |= _names(obj)
-            elif child.dep_ in _ACTS:
+                        named = named or (dep == "agent" and obj.pos_ == "PROPN")
+            elif dep in _ACTS:
                 actors |= _names(child)
-            elif child.dep_ in _ACTED_ON:
+                named = named or child.pos_ == "PROPN"
+            elif dep in _ACTED_ON:
                 acted_on |= _names(child) | _opposing(child)
-        if actors and acted_on and not actors & acted_on:
-            found.append(Role(verb.lemma_.lower(), frozenset(actors), frozenset(acted_on)))
+        if actors and (acted_on or not both) and not actors & acted_on:
+            found.append(Role(verb.lemma_.lower(), frozenset(actors), frozenset(acted_on), named))
     return tuple(found)
 
 
@@ -52,10 +59,11 @@ def _names(token) -> set[str]:
     """The words naming ``token`` and the names joined to it by "and" ("Epic and Match")."""
     if token.pos_ in _UNNAMED:
         return set()
-    words = {token.lower_} | {c.lower_ for c in token.children if c.dep_ in _NAME_PARTS and c.pos_ not in _UNNAMED}
-    for conj in token.children:
-        if conj.dep_ == "conj":
-            words |= _names(conj)
+    words = {token.lower_}
+    for child in token.children:
+        named = child.dep_ in _NAME_PARTS and child.pos_ not in _UNNAMED  # "Epic Games": "Games" <- "Epic"
+        if named or child.dep_ == "conj":
+            words |= _names(child)
     return {w for w in words if w.isalnum() or "-" in w}
 
 
@@ -78,5 +86,19 @@ def swapped_roles(claim: str, sentence: str, *, same_verb: bool = False) -> str:
     for mine in roles(claim):
         for other in theirs:
             if (not same_verb or other.verb == mine.verb) and swapped(mine, other):
+                return mine.verb
+    return ""
+
+
+def someone_else(claim: str, sentence: str) -> str:
+    """The verb of ``claim`` that ``sentence`` gives to another actor, by the same verb or its noun: one named by
+    name ("..., which Epic won" for "Did Google win ...?"), or any with the claim's actor as the one acted on
+    ("Sonos scored a win against Google" for "Google won ..."). The sentence states nothing about the claim's actor
+    doing it ("" when it does or says nothing of who): weaker than `swapped_roles`, which states the opposite."""
+    theirs = roles(sentence, both=False)
+    for mine in roles(claim, both=False):
+        for other in theirs:
+            related = other.verb == mine.verb or mine.verb in other.acted_on
+            if related and not mine.actors & other.actors and (other.named_actors or mine.actors & other.acted_on):
                 return mine.verb
     return ""

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 
 from qa.answer.candidates import Candidate, canonical
-from qa.answer.language import lemmas, parse_all, predicate
+from qa.answer.language import lemmas, parse, parse_all, predicate
 from qa.answer.spans import ACCEPTS, DURATION, Span, typed_spans
 from qa.text.question import CALLED, Shape, Wants
 from qa.text.terms import STOP_WORDS, prior_weight, words
@@ -53,11 +53,12 @@ def typed_answer(shape: Shape, question: str, ranked: list[Candidate]) -> Found 
     asked = _asked_words(question)
     terms = canonical(question)
     wanted = predicate(question)
+    sourced = not any(t.dep_ == "ROOT" and t.lemma_.lower() in _ATTRIBUTING for t in parse(question))  # "who said"
     for candidate, doc in zip(pool, parse_all([c.sentence for c in pool]), strict=True):
         if not states_predicate(wanted, doc, candidate):
             continue
         spans = [s for s in typed_spans(doc, candidate.passage.published) if _accepted(s, shape)]
-        spans = [s for s in spans if not _already_asked(s, asked)]
+        spans = [s for s in spans if not _already_asked(s, asked) and not (sourced and _source(doc[s.token], wanted))]
         # "What are they called?": only what a sentence says they are called ("named Curlew and Dunlin")
         spans = _called(doc, shape) if shape.head == CALLED else _of_the_unit(spans, doc, shape)
         if spans and _qualifiers_hold(question, candidate):
@@ -199,6 +200,22 @@ def _closest(spans: list[Span], doc, terms: set[str], shape: Shape, asked: set[s
         return (has_unit, -_steps_below(doc[span.token], wanted), exact, not names_asked, near)
 
     return max(spans, key=tie)
+
+
+# verbs that attribute a statement: their subject is who says it, not who did what it says ("The county paid ...,
+# librarian Tomas Ridley said" does not answer "who paid")
+_ATTRIBUTING = frozenset({"say", "tell", "add", "note", "explain", "write", "confirm", "announce", "report", "state"})
+
+
+def _source(token, wanted: frozenset[str]) -> bool:
+    """Whether ``token`` names who reports the statement: the subject of an attributing verb that is not itself
+    the asked predicate, or the object of "according to"."""
+    while token.dep_ in ("compound", "flat", "appos") and token.head is not token:
+        token = token.head
+    head = token.head
+    if token.dep_ == "nsubj" and head.lemma_.lower() in _ATTRIBUTING:
+        return head.lemma_.lower() not in wanted
+    return token.dep_ == "pobj" and head.lower_ == "to" and head.head.lower_ == "according"
 
 
 MAX_STEPS = 8  # parse steps searched upward for the predicate
