@@ -207,3 +207,8 @@ def test_a_yes_no_is_not_read_from_a_sentence_where_someone_else_did_it(assistan
     assert other.direct is None or other.direct.kind != "yes", shown(other)
     same = assistant.ask("Did Halvard Shipping win the arbitration against Nordmark Ports?")
     assert same.direct is not None and same.direct.kind == "yes", shown(same)
+
+
+def test_a_number_joined_to_another_noun_does_not_count_the_asked_unit(assistant):
+    answer = assistant.ask("By how many points was Wexmoor Rovers' 12-point league penalty reduced on appeal?")
+    assert answer.direct is None or "five" not in answer.direct.text, shown(answer)

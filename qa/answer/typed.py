@@ -29,6 +29,7 @@ _CALENDAR = re.compile(
     r"\b(?:spring|summer|autumn|fall|winter|today|yesterday|tomorrow|tonight)\b|\b(?:this|last|next)\s+(?:week|month|year)\b",
     re.IGNORECASE,
 )
+_HYPHENATED = re.compile(r"^[\w.,]+-([^\W\d_]+)\b")  # a number joined to the noun it qualifies: "10-point"
 _JOINER = re.compile(r"^(?:,\s*|\s+and\s+|,\s*and\s+|\s*&\s*)$")
 
 
@@ -165,6 +166,9 @@ def _accepted(span: Span, shape: Shape) -> bool:
         if shape.unit in _PERCENT_UNITS:
             return span.label == "PERCENT" or "%" in span.text
         if shape.wh == "how" and shape.unit:  # "how many laps": a count of something, not a price or a share
+            compound = _HYPHENATED.match(span.text)  # "a three-person panel" counts persons, not points
+            if compound and not canonical(compound.group(1)) & canonical(shape.unit):
+                return False
             counts = span.counted or bool(canonical(span.text) & canonical(shape.unit))
             return not money and span.label != "PERCENT" and counts
     if shape.wants == Wants.DATE:  # "two weeks" says how long; "the days since" says no when at all
