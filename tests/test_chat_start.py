@@ -75,11 +75,13 @@ print(json.dumps([gradio, spacy, bool(answer.citations)]))
 """
 
 
-def test_the_chat_opens_its_index_before_gradio_and_spacy_and_answers_at_once(indexed_corpus, tmp_path):
+def _run_on_a_copy(script: str, indexed_corpus, tmp_path, *args: str):
+    """``script``'s last printed JSON, run in a fresh interpreter on a copy of the index (the live assistant
+    writes its snapshot there)."""
     data = tmp_path / "copy"
-    shutil.copytree(indexed_corpus.data_dir, data)  # the live assistant writes its snapshot there
+    shutil.copytree(indexed_corpus.data_dir, data)
     done = subprocess.run(
-        [sys.executable, "-c", OPEN_DEFERRED, str(data)],
+        [sys.executable, "-c", script, str(data), *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -87,7 +89,11 @@ def test_the_chat_opens_its_index_before_gradio_and_spacy_and_answers_at_once(in
         env={**os.environ, **QUICK_INGEST},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False, True]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_chat_opens_its_index_before_gradio_and_spacy_and_answers_at_once(indexed_corpus, tmp_path):
+    assert _run_on_a_copy(OPEN_DEFERRED, indexed_corpus, tmp_path) == [False, False, True]
 
 
 # the whole start (`serve`, not blocking): whether wordfreq was loaded when Gradio's import thread started
@@ -112,15 +118,4 @@ print(json.dumps(started["qa-import-gradio"]))
 def test_the_chat_loads_the_word_list_before_gradio(indexed_corpus, tmp_path):
     # wordfreq finds its data with inspect.stack(), whose first call walks every module loaded (~0.1 s more after
     # Gradio's); the first question needs the word list anyway
-    data = tmp_path / "copy"
-    shutil.copytree(indexed_corpus.data_dir, data)
-    done = subprocess.run(
-        [sys.executable, "-c", SERVE_ORDER, str(data), str(free_port())],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **QUICK_INGEST},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) is True
+    assert _run_on_a_copy(SERVE_ORDER, indexed_corpus, tmp_path, str(free_port())) is True
