@@ -54,6 +54,8 @@ def test_the_pipeline_tokenizes_as_its_package_does():
     from qa.text.language import PIPELINE, pipeline
 
     packaged = spacy.load(PIPELINE).tokenizer  # rebuilt from the package's saved tokenizer, as before
-    assert pipeline().tokenizer.to_bytes() == packaged.to_bytes()
+    # its rules, not the vocabulary: the shared pipeline's string store grows with every text it has read
+    same = pipeline().tokenizer.to_bytes(exclude=["vocab"]) == packaged.to_bytes(exclude=["vocab"])
+    assert same, "the tokenizer spaCy builds from its English defaults differs from the package's"  # no byte diff
     text = "Sam Bankman-Fried's U.S. trial: $8bn lost, e.g. FTX's co-founder (Oct. 2023) can't recall."
     assert [t.text for t in pipeline()(text)] == [t.text for t in packaged(text)]
