@@ -54,6 +54,15 @@ def serve_copy(indexed: Settings, root: Path, clock=None, **settings):
 QUICK_INGEST = {"QA_EMBED_BACKEND": "onnx"}
 
 
+def index_fixtures(folder: Path, root: Path) -> Settings:
+    """The fixture articles of ``folder`` copied under ``root`` and ingested with the `QUICK_INGEST` backend."""
+    shutil.copytree(folder, root / "articles")
+    quick = {key.removeprefix("QA_").lower(): value for key, value in QUICK_INGEST.items()}
+    settings = Settings(data_dir=root / "qa-data", **quick)
+    ingest([root / "articles"], settings)
+    return settings
+
+
 def qa_ingest(folder: Path, settings: Settings) -> dict:
     """`qa ingest FOLDER --json` through the CLI, in this process (the model loads once per session): its summary.
     Other settings (backend, chunk size) come from the ``QA_*`` environment, as for a user."""

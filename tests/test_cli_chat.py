@@ -13,13 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpora import FIXTURES, QUICK_INGEST
+from corpora import FIXTURES, QUICK_INGEST, index_fixtures
 from typer.testing import CliRunner
 
-from ingest.index import ingest
 from ingest.load import JSONL_SUFFIXES, SUPPORTED_SUFFIXES
 from ingest.walk import count_records
-from qa.core.settings import Settings
 from qa.serve.cli import app
 from qa.serve.conversation import LOG_NAME
 
@@ -32,12 +30,7 @@ READ_AS = "Read as: “What did Ada Quinlan say about the United States?”"
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory) -> Path:
     """The two pronoun articles, indexed with the quick backend: the data dir (the tests write its conversation)."""
-    root = tmp_path_factory.mktemp("chat")
-    shutil.copytree(FIXTURES / "pronoun", root / "articles")
-    quick = {k.removeprefix("QA_").lower(): v for k, v in QUICK_INGEST.items()}
-    settings = Settings(data_dir=root / "qa-data", **quick)
-    ingest([root / "articles"], settings)
-    return settings.data_dir
+    return index_fixtures(FIXTURES / "pronoun", tmp_path_factory.mktemp("chat")).data_dir
 
 
 @pytest.fixture(autouse=True)

@@ -3,15 +3,11 @@ of the outlet (and date) it names, and a direct yes/no only when the checks deci
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from corpora import FIXTURES, QUICK_INGEST
+from corpora import FIXTURES, index_fixtures
 
-from ingest.index import ingest
 from qa.answer.assistant import Assistant
 from qa.answer.check import contradiction
-from qa.core.settings import Settings
 from qa.eval_answers import gold_polarity
 from qa.text.coverage import Claim, Form, split_claims
 
@@ -161,16 +157,9 @@ def test_gold_answers_read_as_yes_or_no():
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    root = tmp_path_factory.mktemp("coverage")
-    shutil.copytree(COVERAGE, root / "in")
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in QUICK_INGEST.items():
-            patch.setenv(key, value)
-        settings = Settings(data_dir=root / "qa-data")
-        ingest([root / "in"], settings)
-        helper = Assistant(settings)
-        yield helper
-        helper.close()
+    helper = Assistant(index_fixtures(COVERAGE, tmp_path_factory.mktemp("coverage")))
+    yield helper
+    helper.close()
 
 
 def _verdicts(answer) -> list[tuple[str, str]]:

@@ -3,15 +3,10 @@ self-contained question, or given by its answer), and the sentences about that p
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from corpora import FIXTURES, QUICK_INGEST
+from corpora import FIXTURES, index_fixtures
 
-from ingest.index import ingest
 from qa.answer.assistant import Assistant
-from qa.core.settings import Settings
 from qa.search.query import parse_query
 
 ASKED = "Who won the Laurel Prize?"
@@ -20,12 +15,7 @@ ABOUT_HER = "Quinlan told reporters that the United States should fund more rese
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pronoun")
-    shutil.copytree(FIXTURES / "pronoun", root / "articles")
-    quick = {k.removeprefix("QA_").lower(): v for k, v in QUICK_INGEST.items()}
-    settings = Settings(data_dir=root / "qa-data", **quick)
-    ingest([Path(root / "articles")], settings)
-    assistant = Assistant(settings)
+    assistant = Assistant(index_fixtures(FIXTURES / "pronoun", tmp_path_factory.mktemp("pronoun")))
     yield assistant
     assistant.close()
 

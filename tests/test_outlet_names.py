@@ -4,13 +4,11 @@ a name no outlet has is refused pointing to `qa stats`, never with a list cut of
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
-from corpora import FIXTURES, QUICK_INGEST
+from corpora import FIXTURES, index_fixtures
 from typer.testing import CliRunner
 
-from ingest.index import ingest
 from qa.core.errors import UnknownOutletError
 from qa.core.settings import Settings
 from qa.search.outlets import LISTED_OUTLETS, resolve_outlets, starting_with
@@ -23,14 +21,7 @@ KNOWN = (*BBC, "FOX News - Health", "TechCrunch", "The Age", "The Roar | Sports 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory) -> Settings:
-    root = tmp_path_factory.mktemp("outlets")
-    shutil.copytree(OUTLETS, root / "in")
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in QUICK_INGEST.items():
-            patch.setenv(key, value)
-        settings = Settings(data_dir=root / "qa-data")
-        ingest([root / "in"], settings)
-    return settings
+    return index_fixtures(OUTLETS, tmp_path_factory.mktemp("outlets"))
 
 
 def ask(settings: Settings, *args: str):
