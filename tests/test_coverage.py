@@ -162,6 +162,11 @@ def assistant(tmp_path_factory):
     helper.close()
 
 
+def _decided(answer, kind: str) -> None:
+    """The checks decided a direct answer of ``kind`` (yes, no)."""
+    assert answer.direct is not None and answer.direct.kind == kind, (answer.direct, answer.claims)
+
+
 def _verdicts(answer) -> list[tuple[str, str]]:
     return [(c.outlet, c.verdict) for c in answer.claims]
 
@@ -175,7 +180,7 @@ def test_two_outlets_agreeing_is_yes_with_each_quote_cited(assistant):
         "Did both Harbour Herald and Valley Wire report that Brightwater Dynamics won its patent lawsuit against "
         "Corvid Systems?"
     )
-    assert answer.direct is not None and answer.direct.kind == "yes"
+    _decided(answer, "yes")
     assert _verdicts(answer) == [("Harbour Herald", "supported"), ("Valley Wire", "supported")]
     assert all(_quoted(answer, c) == c.outlet for c in answer.claims)
     assert {c.citation for c in answer.claims} <= set(answer.direct.citations)
@@ -187,7 +192,7 @@ def test_an_outlet_saying_the_opposite_is_no(assistant):
         "repairs, while the Metro Ledger article reports that the Lindqvist stadium will reopen in March?"
     )
     assert _verdicts(answer) == [("Harbour Herald", "supported"), ("Metro Ledger", "contradicted")]
-    assert answer.direct is not None and answer.direct.kind == "no"
+    _decided(answer, "no")
     assert "not reopen" in next(c for c in answer.citations if c.n == answer.claims[1].citation).sentence
 
 
@@ -197,13 +202,13 @@ def test_a_report_with_the_winner_and_the_loser_swapped_is_no_and_the_loser_losi
     )
     assert _verdicts(swapped) == [("Valley Wire", "contradicted")]
     assert "swaps who did 'win'" in swapped.claims[0].reason
-    assert swapped.direct is not None and swapped.direct.kind == "no"
+    _decided(swapped, "no")
     restated = assistant.ask(
         "Did both Harbour Herald and Valley Wire report that Corvid Systems lost its patent lawsuit against "
         "Brightwater Dynamics?"
     )
     assert _verdicts(restated) == [("Harbour Herald", "supported"), ("Valley Wire", "supported")]
-    assert restated.direct is not None and restated.direct.kind == "yes"
+    _decided(restated, "yes")
     # the plain yes/no question: the swapped report states nothing about the asked statement
     plain = assistant.ask("Did Corvid Systems win its patent lawsuit against Brightwater Dynamics?")
     assert plain.direct is None or plain.direct.kind != "yes"
@@ -224,14 +229,14 @@ def test_before_and_after_are_decided_by_the_dates_of_the_matched_articles(assis
         "Did Valley Wire report that Brightwater Dynamics won its patent lawsuit against Corvid Systems before "
         "Tech Daily reported that Corvid Systems filed an appeal against the patent verdict?"
     )
-    assert before.direct is not None and before.direct.kind == "yes"
+    _decided(before, "yes")
     assert [c.date for c in before.claims] == ["2024-05-03", "2024-05-20"]
     assert "2024-05-03" in before.direct.text and "2024-05-20" in before.direct.text
     reversed_ = assistant.ask(
         "Did Tech Daily report that Corvid Systems filed an appeal against the patent verdict before Valley Wire "
         "reported that Brightwater Dynamics won its patent lawsuit against Corvid Systems?"
     )
-    assert reversed_.direct is not None and reversed_.direct.kind == "no"
+    _decided(reversed_, "no")
 
 
 def test_consistent_and_changed_reports_of_one_story_at_two_dates(assistant):
@@ -239,11 +244,11 @@ def test_consistent_and_changed_reports_of_one_story_at_two_dates(assistant):
         "Was the reporting on the Pell river ferry fare consistent between the Metro Ledger report on "
         "April 1, 2024 and the Metro Ledger report on June 1, 2024?"
     )
-    assert same.direct is not None and same.direct.kind == "yes"
+    _decided(same, "yes")
     assert [c.date for c in same.claims] == ["2024-04-01", "2024-06-01"]
     changed = assistant.ask(
         "Was the reporting on the Pell river ferry timetable consistent between the Harbour Herald report on "
         "April 2, 2024 and the Harbour Herald report on June 3, 2024?"
     )
-    assert changed.direct is not None and changed.direct.kind == "no"
+    _decided(changed, "no")
     assert [c.date for c in changed.claims] == ["2024-04-02", "2024-06-03"]
