@@ -6,6 +6,7 @@ sentence that reports what someone says gives a claim naming the claimant and th
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from qa.answer.candidates import Candidate, canonical, coverage, question_terms
@@ -117,7 +118,7 @@ def _stating_first(question: str, lead: Candidate, ranked: list[Candidate]) -> C
     does not: "Who pays for the repairs?" is answered by "... would be paid by the shipyard", not by the council's
     vote on the route that names the island every article names."""
     wanted = predicate(question)
-    above = ranked[: min(ranked.index(lead), STATED_SENTENCES)] if lead in ranked else []
+    above = list(itertools.takewhile(lambda c: c is not lead, ranked[:STATED_SENTENCES]))  # ``lead`` is of ranked
     if not wanted or not above:
         return None
     docs = parse_all([lead.sentence, *(c.sentence for c in above)])

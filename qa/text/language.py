@@ -6,6 +6,7 @@ on the first question that needs it; parses are kept, since the same sentences c
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.abc
 import sys
 import threading
@@ -76,19 +77,15 @@ def _without_torch():
         _torchless.on = False
 
 
-_verbs: list[dict[str, str]] = []
-
-
+@functools.cache
 def verb_lemmas() -> dict[str, str]:
     """English irregular verb forms with their lemma ("paid" -> "pay", "won" -> "win", "sold" -> "sell"): the
     lemmatizer's exception table of the loaded pipeline (2,401 forms), which a stemmer cannot know."""
-    if not _verbs:
-        lookups = pipeline().get_pipe("lemmatizer").lookups
-        table, bases = lookups.get_table("lemma_exc")["verb"], set(lookups.get_table("lemma_index")["verb"])
-        # a form that is a verb of its own ("found" a company, "saw", "wound") keeps its stem: which verb it is
-        # takes the parse
-        _verbs.append({form: lemmas[0] for form, lemmas in table.items() if lemmas and form not in bases})
-    return _verbs[0]
+    lookups = pipeline().get_pipe("lemmatizer").lookups
+    table, bases = lookups.get_table("lemma_exc")["verb"], set(lookups.get_table("lemma_index")["verb"])
+    # a form that is a verb of its own ("found" a company, "saw", "wound") keeps its stem: which verb it is takes
+    # the parse
+    return {form: lemmas[0] for form, lemmas in table.items() if lemmas and form not in bases}
 
 
 def parse_all(texts: list[str]) -> list:
