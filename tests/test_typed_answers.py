@@ -212,3 +212,9 @@ def test_a_yes_no_is_not_read_from_a_sentence_where_someone_else_did_it(assistan
 def test_a_number_joined_to_another_noun_does_not_count_the_asked_unit(assistant):
     answer = assistant.ask("By how many points was Wexmoor Rovers' 12-point league penalty reduced on appeal?")
     assert answer.direct is None or "five" not in answer.direct.text, shown(answer)
+
+
+def test_an_attempt_states_nothing_of_its_outcome(assistant):
+    # "tried to bring back X, but ... X would not return": no yes from the attempt
+    answer = assistant.ask("Did Kestrel Robotics bring back Mira Olsen?")
+    assert answer.direct is None or answer.direct.kind != "yes", shown(answer)

@@ -31,7 +31,9 @@ _CONDITIONAL = re.compile(r"\b(?:[Ii]f|[Uu]nless|[Ww]hether|[Cc]ould|[Mm]ight|ma
 _HEDGE = re.compile(
     r"\b(?:possibly|perhaps|reportedly|allegedly|likely|unlikely|expected to|plans? to|planning to|considering|"
     r"rumou?red|speculat\w*|potentially|appears? to|seems? to|intends? to|aims? to|hopes? to|set to|"
-    r"on track to|poised to|suspected|insisting|demanding|calling for|urging|in talks)\b",
+    r"on track to|poised to|suspected|insisting|demanding|calling for|urging|in talks|"
+    # an attempt states nothing of its outcome: "tried to bring back Altman" (who "would not return")
+    r"tr(?:y|ies|ied|ying) to|attempt(?:s|ed|ing)? to|s(?:eek|eeks|eeking|ought) to|want(?:s|ed|ing)? to)\b",
     re.IGNORECASE,
 )
 
